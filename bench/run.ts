@@ -1,0 +1,66 @@
+/**
+ * `npm run bench`: measure every figure, print a table and write bench/results.json as
+ * `{ machine, results: [{ name, value, unit, target, met, ratioToBaseline }] }`.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type Figure, met } from './harness.js';
+import { EMPTY_CALL, baselineFigures } from './figures/baseline.js';
+
+/** Each group measures one part of the project; add a group here when a part gains figures. */
+const groups: ReadonlyArray<readonly [string, () => Promise<Figure[]>]> = [
+  ['baseline', baselineFigures],
+];
+
+function formatValue(value: number): string {
+  if (value >= 1e9) return `${(value / 1e9).toFixed(2)}G`;
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(1)}k`;
+  return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+}
+
+function formatTarget(figure: Figure): string {
+  if (!figure.target) return '';
+  return `${figure.target.direction === 'at-most' ? '<=' : '>='} ${formatValue(figure.target.value)}`;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const figures: Figure[] = [];
+  for (const [group, measure] of groups) {
+    if (only && group !== only && group !== 'baseline') continue;
+    process.stderr.write(`measuring ${group}...\n`);
+    figures.push(...(await measure()));
+  }
+  const emptyCall = figures.find((f) => f.name === EMPTY_CALL)?.value;
+  const results = figures.map((f) => ({
+    name: f.name,
+    value: f.value,
+    unit: f.unit,
+    target: f.target ? `${f.target.direction === 'at-most' ? '<=' : '>='} ${f.target.value} ${f.unit}` : null,
+    met: met(f),
+    ratioToEmptyCall: f.unit === 'ns' && emptyCall ? f.value / emptyCall : null,
+    note: f.note ?? null,
+  }));
+  const width = Math.max(...figures.map((f) => f.name.length));
+  for (const f of figures) {
+    const verdict = met(f) === null ? '' : met(f) ? 'met' : 'MISSED';
+    process.stdout.write(
+      `${f.name.padEnd(width)}  ${formatValue(f.value).padStart(9)} ${f.unit.padEnd(8)} ${formatTarget(f).padEnd(12)} ${verdict}${f.note ? `  (${f.note})` : ''}\n`,
+    );
+  }
+  const machine = {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()}`,
+    date: new Date().toISOString(),
+  };
+  const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+  writeFileSync(out, `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${out}\n`);
+}
+
+await main();
