@@ -1,0 +1,509 @@
+/**
+ * Per-op argument and result layouts. Each op has encoders for the side that writes and decoders
+ * for the side that reads, all on byte arrays; decoders return Decoded and never throw.
+ */
+import { EXIT_REASON_COUNT } from './exit-reasons.js';
+import {
+  ABI_MAJOR, ABI_MINOR, LOG_LEVEL_QUERY, LogLevel, OpInfoFlag, PAGE_SIZE, SHARED_PAGE_MAGIC, Status,
+  type VcpuState,
+} from './constants.js';
+import { type Decoded, fail, ok, viewOf } from './codec.js';
+import { align8, type StructLayout } from './layout.js';
+import {
+  AddressArgs, ExitCount, ExitStatsHeader, LogLevelArgs, LogLevelResult, LogReadArgs, LogReadHeader,
+  LogRecordHeader, MemReadArgs, OpInfo, OpsHeader, ProtectedHeader, ProtectedRange, RangeArgs,
+  RegisterSnapshot, SharedPageHeader, Translation, VcpuArgs, VmInfo,
+} from './structs.js';
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Bytes of a fixed-size argument struct, or EINVAL when the length or a reserved field is off. */
+function fixedArgs(layout: StructLayout<string>, bytes: Uint8Array): Decoded<DataView> {
+  if (bytes.length !== layout.size) return fail(Status.EINVAL, `${layout.cName} is ${layout.size} bytes, got ${bytes.length}`);
+  const view = viewOf(bytes);
+  for (const field of layout.fields) {
+    if (field.name.startsWith('reserved') && !bytes.subarray(field.offset, field.offset + field.size).every((b) => b === 0)) {
+      return fail(Status.EINVAL, `${layout.cName}.${field.name} must be zero`);
+    }
+  }
+  return ok(view);
+}
+
+function fixedResult(layout: StructLayout<string>, bytes: Uint8Array, minimum = layout.size): Decoded<DataView> {
+  if (bytes.length < minimum) return fail(Status.EPROTO, `${layout.cName} needs ${minimum} bytes, got ${bytes.length}`);
+  return ok(viewOf(bytes));
+}
+
+function zeroPaddedText(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return utf8Decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
+}
+
+function putText(bytes: Uint8Array, at: number, size: number, text: string): void {
+  const encoded = utf8.encode(text).subarray(0, size);
+  bytes.fill(0, at, at + size);
+  bytes.set(encoded, at);
+}
+
+// --- VCPU_REGS, EXIT_STATS, STATS_RESET arguments -----------------------------------------------
+
+export function encodeVcpuArgs(vcpu: number): Uint8Array {
+  const bytes = new Uint8Array(VcpuArgs.size);
+  viewOf(bytes).setUint32(VcpuArgs.offset.vcpu, vcpu >>> 0, true);
+  return bytes;
+}
+export function decodeVcpuArgs(bytes: Uint8Array): Decoded<number> {
+  const v = fixedArgs(VcpuArgs, bytes);
+  return v.ok ? ok(v.value.getUint32(VcpuArgs.offset.vcpu, true)) : v;
+}
+
+// --- HELLO ---------------------------------------------------------------------------------------
+
+export function encodeText(text: string): Uint8Array {
+  return utf8.encode(text);
+}
+export function decodeText(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+// --- OPS -----------------------------------------------------------------------------------------
+
+export interface OpInfoValue {
+  readonly op: number;
+  readonly name: string;
+  readonly privileged: boolean;
+}
+export function opsSize(count: number): number {
+  return OpsHeader.size + count * OpInfo.size;
+}
+export function encodeOps(ops: readonly OpInfoValue[], bytes: Uint8Array, at = 0): void {
+  const v = viewOf(bytes);
+  v.setUint32(at + OpsHeader.offset.count, ops.length, true);
+  v.setUint32(at + OpsHeader.offset.reserved0, 0, true);
+  ops.forEach((info, i) => {
+    const o = at + OpsHeader.size + i * OpInfo.size;
+    v.setUint16(o + OpInfo.offset.op, info.op, true);
+    v.setUint16(o + OpInfo.offset.flags, info.privileged ? OpInfoFlag.PRIVILEGED : 0, true);
+    v.setUint32(o + OpInfo.offset.reserved0, 0, true);
+    putText(bytes, o + OpInfo.offset.name, 24, info.name);
+  });
+}
+export function decodeOps(bytes: Uint8Array): Decoded<OpInfoValue[]> {
+  const r = fixedResult(OpsHeader, bytes);
+  if (!r.ok) return r;
+  const count = r.value.getUint32(OpsHeader.offset.count, true);
+  if (bytes.length < opsSize(count)) return fail(Status.EPROTO, `OPS lists ${count} ops in ${bytes.length} bytes`);
+  const ops: OpInfoValue[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = OpsHeader.size + i * OpInfo.size;
+    ops.push({
+      op: r.value.getUint16(o + OpInfo.offset.op, true),
+      privileged: (r.value.getUint16(o + OpInfo.offset.flags, true) & OpInfoFlag.PRIVILEGED) !== 0,
+      name: zeroPaddedText(bytes.subarray(o + OpInfo.offset.name, o + OpInfo.offset.name + 24)),
+    });
+  }
+  return ok(ops);
+}
+
+// --- VM_INFO -------------------------------------------------------------------------------------
+
+export interface VmInfoValue {
+  readonly vcpuCount: number;
+  readonly logLevel: number;
+  readonly memoryBytes: bigint;
+  readonly uptimeNs: bigint;
+  readonly vmmName: string;
+}
+export function encodeVmInfo(info: VmInfoValue, bytes: Uint8Array = new Uint8Array(VmInfo.size), at = 0): Uint8Array {
+  const v = viewOf(bytes);
+  v.setUint32(at + VmInfo.offset.vcpu_count, info.vcpuCount, true);
+  v.setUint32(at + VmInfo.offset.log_level, info.logLevel, true);
+  v.setBigUint64(at + VmInfo.offset.memory_bytes, info.memoryBytes, true);
+  v.setBigUint64(at + VmInfo.offset.uptime_ns, info.uptimeNs, true);
+  putText(bytes, at + VmInfo.offset.vmm_name, 32, info.vmmName);
+  return bytes;
+}
+export function decodeVmInfo(bytes: Uint8Array): Decoded<VmInfoValue> {
+  const r = fixedResult(VmInfo, bytes);
+  if (!r.ok) return r;
+  const v = r.value;
+  return ok({
+    vcpuCount: v.getUint32(VmInfo.offset.vcpu_count, true),
+    logLevel: v.getUint32(VmInfo.offset.log_level, true),
+    memoryBytes: v.getBigUint64(VmInfo.offset.memory_bytes, true),
+    uptimeNs: v.getBigUint64(VmInfo.offset.uptime_ns, true),
+    vmmName: zeroPaddedText(bytes.subarray(VmInfo.offset.vmm_name, VmInfo.offset.vmm_name + 32)),
+  });
+}
+
+// --- VCPU_REGS result ----------------------------------------------------------------------------
+
+export interface RegsValue {
+  readonly vcpu: number;
+  readonly state: VcpuState;
+  readonly sequence: bigint;
+  readonly lastExitReason: number;
+  readonly cpl: number;
+  /** RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15. */
+  readonly gprs: readonly bigint[];
+  readonly rip: bigint;
+  readonly rflags: bigint;
+  readonly cr0: bigint;
+  readonly cr2: bigint;
+  readonly cr3: bigint;
+  readonly cr4: bigint;
+  readonly efer: bigint;
+  readonly fsBase: bigint;
+  readonly gsBase: bigint;
+  readonly cs: number;
+  readonly ds: number;
+  readonly es: number;
+  readonly fs: number;
+  readonly gs: number;
+  readonly ss: number;
+}
+const REG64 = ['rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer', 'fsBase', 'gsBase'] as const;
+const REG64_OFFSET = {
+  rip: RegisterSnapshot.offset.rip, rflags: RegisterSnapshot.offset.rflags, cr0: RegisterSnapshot.offset.cr0,
+  cr2: RegisterSnapshot.offset.cr2, cr3: RegisterSnapshot.offset.cr3, cr4: RegisterSnapshot.offset.cr4,
+  efer: RegisterSnapshot.offset.efer, fsBase: RegisterSnapshot.offset.fs_base, gsBase: RegisterSnapshot.offset.gs_base,
+} as const;
+const SELECTORS = ['cs', 'ds', 'es', 'fs', 'gs', 'ss'] as const;
+
+export function encodeRegs(regs: RegsValue, bytes: Uint8Array = new Uint8Array(RegisterSnapshot.size), at = 0): Uint8Array {
+  const v = viewOf(bytes);
+  v.setUint32(at + RegisterSnapshot.offset.vcpu, regs.vcpu, true);
+  v.setUint32(at + RegisterSnapshot.offset.state, regs.state, true);
+  v.setBigUint64(at + RegisterSnapshot.offset.sequence, regs.sequence, true);
+  v.setUint32(at + RegisterSnapshot.offset.last_exit_reason, regs.lastExitReason, true);
+  v.setUint32(at + RegisterSnapshot.offset.cpl, regs.cpl, true);
+  for (let i = 0; i < 16; i++) v.setBigUint64(at + RegisterSnapshot.offset.gprs + i * 8, regs.gprs[i] ?? 0n, true);
+  for (const name of REG64) v.setBigUint64(at + REG64_OFFSET[name], regs[name], true);
+  for (const name of SELECTORS) v.setUint16(at + RegisterSnapshot.offset[name], regs[name], true);
+  v.setUint32(at + RegisterSnapshot.offset.reserved0, 0, true);
+  return bytes;
+}
+export function decodeRegs(bytes: Uint8Array): Decoded<RegsValue> {
+  const r = fixedResult(RegisterSnapshot, bytes);
+  if (!r.ok) return r;
+  const v = r.value;
+  const gprs: bigint[] = [];
+  for (let i = 0; i < 16; i++) gprs.push(v.getBigUint64(RegisterSnapshot.offset.gprs + i * 8, true));
+  const state = v.getUint32(RegisterSnapshot.offset.state, true);
+  if (state > 3) return fail(Status.EPROTO, `vCPU state ${state} is not defined`);
+  const regs = {
+    vcpu: v.getUint32(RegisterSnapshot.offset.vcpu, true),
+    state: state as VcpuState,
+    sequence: v.getBigUint64(RegisterSnapshot.offset.sequence, true),
+    lastExitReason: v.getUint32(RegisterSnapshot.offset.last_exit_reason, true),
+    cpl: v.getUint32(RegisterSnapshot.offset.cpl, true),
+    gprs,
+  } as Record<string, unknown>;
+  for (const name of REG64) regs[name] = v.getBigUint64(REG64_OFFSET[name], true);
+  for (const name of SELECTORS) regs[name] = v.getUint16(RegisterSnapshot.offset[name], true);
+  return ok(regs as unknown as RegsValue);
+}
+
+// --- EXIT_STATS ----------------------------------------------------------------------------------
+
+export interface ExitStatsValue {
+  readonly vcpu: number;
+  readonly total: bigint;
+  /** Non-zero counts, by reason. */
+  readonly counts: readonly { readonly reason: number; readonly count: bigint }[];
+}
+export function exitStatsSize(nonZero: number): number {
+  return ExitStatsHeader.size + nonZero * ExitCount.size;
+}
+/** Encode from a per-reason count array (index = reason); zero counts are left out. */
+export function encodeExitStats(vcpu: number, countsByReason: ArrayLike<number | bigint>, bytes: Uint8Array, at = 0): void {
+  const v = viewOf(bytes);
+  let n = 0;
+  let total = 0n;
+  for (let reason = 0; reason < countsByReason.length; reason++) {
+    const count = BigInt(countsByReason[reason] ?? 0);
+    if (count === 0n) continue;
+    const o = at + ExitStatsHeader.size + n * ExitCount.size;
+    v.setUint32(o + ExitCount.offset.reason, reason, true);
+    v.setUint32(o + ExitCount.offset.reserved0, 0, true);
+    v.setBigUint64(o + ExitCount.offset.count, count, true);
+    total += count;
+    n++;
+  }
+  v.setUint32(at + ExitStatsHeader.offset.vcpu, vcpu >>> 0, true);
+  v.setUint32(at + ExitStatsHeader.offset.count, n, true);
+  v.setBigUint64(at + ExitStatsHeader.offset.total, total, true);
+}
+export function decodeExitStats(bytes: Uint8Array): Decoded<ExitStatsValue> {
+  const r = fixedResult(ExitStatsHeader, bytes);
+  if (!r.ok) return r;
+  const count = r.value.getUint32(ExitStatsHeader.offset.count, true);
+  if (bytes.length < exitStatsSize(count)) return fail(Status.EPROTO, `EXIT_STATS lists ${count} reasons in ${bytes.length} bytes`);
+  const counts = [];
+  for (let i = 0; i < count; i++) {
+    const o = ExitStatsHeader.size + i * ExitCount.size;
+    counts.push({ reason: r.value.getUint32(o + ExitCount.offset.reason, true), count: r.value.getBigUint64(o + ExitCount.offset.count, true) });
+  }
+  return ok({ vcpu: r.value.getUint32(ExitStatsHeader.offset.vcpu, true), total: r.value.getBigUint64(ExitStatsHeader.offset.total, true), counts });
+}
+
+// --- LOG_READ ------------------------------------------------------------------------------------
+
+export const MAX_LOG_RECORDS = 256;
+export interface LogReadArgsValue {
+  readonly cursor: bigint;
+  readonly maxRecords: number;
+}
+export function encodeLogReadArgs(args: LogReadArgsValue): Uint8Array {
+  const bytes = new Uint8Array(LogReadArgs.size);
+  const v = viewOf(bytes);
+  v.setBigUint64(LogReadArgs.offset.cursor, args.cursor, true);
+  v.setUint32(LogReadArgs.offset.max_records, args.maxRecords, true);
+  return bytes;
+}
+export function decodeLogReadArgs(bytes: Uint8Array): Decoded<LogReadArgsValue> {
+  const r = fixedArgs(LogReadArgs, bytes);
+  if (!r.ok) return r;
+  const maxRecords = r.value.getUint32(LogReadArgs.offset.max_records, true);
+  if (maxRecords < 1 || maxRecords > MAX_LOG_RECORDS) return fail(Status.EINVAL, `max_records ${maxRecords} is not 1..${MAX_LOG_RECORDS}`);
+  return ok({ cursor: r.value.getBigUint64(LogReadArgs.offset.cursor, true), maxRecords });
+}
+
+export interface LogRecordValue {
+  readonly sequence: bigint;
+  readonly timeNs: bigint;
+  readonly level: number;
+  readonly scope: string;
+  readonly message: string;
+}
+export interface LogReadValue {
+  readonly nextCursor: bigint;
+  readonly lost: bigint;
+  readonly records: readonly LogRecordValue[];
+}
+/** Encode a LOG_READ result; scope and message are cut to 65535 bytes each. */
+export function encodeLogRead(result: LogReadValue): Uint8Array {
+  const encoded = result.records.map((r) => ({ r, scope: utf8.encode(r.scope).subarray(0, 0xffff), message: utf8.encode(r.message).subarray(0, 0xffff) }));
+  const size = encoded.reduce((n, e) => n + LogRecordHeader.size + align8(e.scope.length + e.message.length), LogReadHeader.size);
+  const bytes = new Uint8Array(size);
+  const v = viewOf(bytes);
+  v.setBigUint64(LogReadHeader.offset.next_cursor, result.nextCursor, true);
+  v.setBigUint64(LogReadHeader.offset.lost, result.lost, true);
+  v.setUint32(LogReadHeader.offset.count, encoded.length, true);
+  let at = LogReadHeader.size;
+  for (const { r, scope, message } of encoded) {
+    v.setBigUint64(at + LogRecordHeader.offset.sequence, r.sequence, true);
+    v.setBigUint64(at + LogRecordHeader.offset.time_ns, r.timeNs, true);
+    v.setUint32(at + LogRecordHeader.offset.level, r.level, true);
+    v.setUint16(at + LogRecordHeader.offset.scope_length, scope.length, true);
+    v.setUint16(at + LogRecordHeader.offset.message_length, message.length, true);
+    bytes.set(scope, at + LogRecordHeader.size);
+    bytes.set(message, at + LogRecordHeader.size + scope.length);
+    at += LogRecordHeader.size + align8(scope.length + message.length);
+  }
+  return bytes;
+}
+export function decodeLogRead(bytes: Uint8Array): Decoded<LogReadValue> {
+  const r = fixedResult(LogReadHeader, bytes);
+  if (!r.ok) return r;
+  const v = r.value;
+  const count = v.getUint32(LogReadHeader.offset.count, true);
+  const records: LogRecordValue[] = [];
+  let at = LogReadHeader.size;
+  for (let i = 0; i < count; i++) {
+    if (at + LogRecordHeader.size > bytes.length) return fail(Status.EPROTO, `log record ${i} runs past the result`);
+    const scopeLength = v.getUint16(at + LogRecordHeader.offset.scope_length, true);
+    const messageLength = v.getUint16(at + LogRecordHeader.offset.message_length, true);
+    const textAt = at + LogRecordHeader.size;
+    if (textAt + scopeLength + messageLength > bytes.length) return fail(Status.EPROTO, `log record ${i} text runs past the result`);
+    records.push({
+      sequence: v.getBigUint64(at + LogRecordHeader.offset.sequence, true),
+      timeNs: v.getBigUint64(at + LogRecordHeader.offset.time_ns, true),
+      level: v.getUint32(at + LogRecordHeader.offset.level, true),
+      scope: utf8Decoder.decode(bytes.subarray(textAt, textAt + scopeLength)),
+      message: utf8Decoder.decode(bytes.subarray(textAt + scopeLength, textAt + scopeLength + messageLength)),
+    });
+    at = textAt + align8(scopeLength + messageLength);
+  }
+  return ok({ nextCursor: v.getBigUint64(LogReadHeader.offset.next_cursor, true), lost: v.getBigUint64(LogReadHeader.offset.lost, true), records });
+}
+
+// --- TRANSLATE -----------------------------------------------------------------------------------
+
+export function encodeAddressArgs(address: bigint): Uint8Array {
+  const bytes = new Uint8Array(AddressArgs.size);
+  viewOf(bytes).setBigUint64(AddressArgs.offset.address, address, true);
+  return bytes;
+}
+export function decodeAddressArgs(bytes: Uint8Array): Decoded<bigint> {
+  const r = fixedArgs(AddressArgs, bytes);
+  return r.ok ? ok(r.value.getBigUint64(AddressArgs.offset.address, true)) : r;
+}
+export interface TranslationValue {
+  readonly gpa: bigint;
+  readonly pageSize: bigint;
+  readonly flags: number;
+}
+export function encodeTranslation(t: TranslationValue): Uint8Array {
+  const bytes = new Uint8Array(Translation.size);
+  const v = viewOf(bytes);
+  v.setBigUint64(Translation.offset.gpa, t.gpa, true);
+  v.setBigUint64(Translation.offset.page_size, t.pageSize, true);
+  v.setUint32(Translation.offset.flags, t.flags, true);
+  return bytes;
+}
+export function decodeTranslation(bytes: Uint8Array): Decoded<TranslationValue> {
+  const r = fixedResult(Translation, bytes);
+  if (!r.ok) return r;
+  return ok({
+    gpa: r.value.getBigUint64(Translation.offset.gpa, true),
+    pageSize: r.value.getBigUint64(Translation.offset.page_size, true),
+    flags: r.value.getUint32(Translation.offset.flags, true),
+  });
+}
+
+// --- MEM_READ ------------------------------------------------------------------------------------
+
+export interface MemReadArgsValue {
+  readonly gpa: bigint;
+  readonly length: number;
+}
+export function encodeMemReadArgs(args: MemReadArgsValue): Uint8Array {
+  const bytes = new Uint8Array(MemReadArgs.size);
+  const v = viewOf(bytes);
+  v.setBigUint64(MemReadArgs.offset.gpa, args.gpa, true);
+  v.setUint32(MemReadArgs.offset.length, args.length, true);
+  return bytes;
+}
+export function decodeMemReadArgs(bytes: Uint8Array): Decoded<MemReadArgsValue> {
+  const r = fixedArgs(MemReadArgs, bytes);
+  if (!r.ok) return r;
+  return ok({ gpa: r.value.getBigUint64(MemReadArgs.offset.gpa, true), length: r.value.getUint32(MemReadArgs.offset.length, true) });
+}
+
+// --- PROTECT / UNPROTECT / PROTECTED -------------------------------------------------------------
+
+export interface RangeValue {
+  readonly gpa: bigint;
+  readonly length: bigint;
+}
+export function encodeRangeArgs(range: RangeValue): Uint8Array {
+  const bytes = new Uint8Array(RangeArgs.size);
+  const v = viewOf(bytes);
+  v.setBigUint64(RangeArgs.offset.gpa, range.gpa, true);
+  v.setBigUint64(RangeArgs.offset.length, range.length, true);
+  return bytes;
+}
+/** Decode a range; EINVAL unless page-aligned, non-empty and not wrapping past 2^64. */
+export function decodeRangeArgs(bytes: Uint8Array): Decoded<RangeValue> {
+  const r = fixedArgs(RangeArgs, bytes);
+  if (!r.ok) return r;
+  const gpa = r.value.getBigUint64(RangeArgs.offset.gpa, true);
+  const length = r.value.getBigUint64(RangeArgs.offset.length, true);
+  const page = BigInt(PAGE_SIZE);
+  if (length === 0n || gpa % page !== 0n || length % page !== 0n) return fail(Status.EINVAL, 'range must be page-aligned and non-empty');
+  if (gpa + length > 1n << 64n) return fail(Status.EINVAL, 'range wraps past 2^64');
+  return ok({ gpa, length });
+}
+export interface ProtectedRangeValue extends RangeValue {
+  readonly violations: bigint;
+}
+export function encodeProtected(ranges: readonly ProtectedRangeValue[]): Uint8Array {
+  const bytes = new Uint8Array(ProtectedHeader.size + ranges.length * ProtectedRange.size);
+  const v = viewOf(bytes);
+  v.setUint32(ProtectedHeader.offset.count, ranges.length, true);
+  ranges.forEach((range, i) => {
+    const o = ProtectedHeader.size + i * ProtectedRange.size;
+    v.setBigUint64(o + ProtectedRange.offset.gpa, range.gpa, true);
+    v.setBigUint64(o + ProtectedRange.offset.length, range.length, true);
+    v.setBigUint64(o + ProtectedRange.offset.violations, range.violations, true);
+  });
+  return bytes;
+}
+export function decodeProtected(bytes: Uint8Array): Decoded<ProtectedRangeValue[]> {
+  const r = fixedResult(ProtectedHeader, bytes);
+  if (!r.ok) return r;
+  const count = r.value.getUint32(ProtectedHeader.offset.count, true);
+  if (bytes.length < ProtectedHeader.size + count * ProtectedRange.size) return fail(Status.EPROTO, `PROTECTED lists ${count} ranges in ${bytes.length} bytes`);
+  const ranges: ProtectedRangeValue[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = ProtectedHeader.size + i * ProtectedRange.size;
+    ranges.push({
+      gpa: r.value.getBigUint64(o + ProtectedRange.offset.gpa, true),
+      length: r.value.getBigUint64(o + ProtectedRange.offset.length, true),
+      violations: r.value.getBigUint64(o + ProtectedRange.offset.violations, true),
+    });
+  }
+  return ok(ranges);
+}
+
+// --- LOG_LEVEL -----------------------------------------------------------------------------------
+
+export function encodeLogLevelArgs(level: number): Uint8Array {
+  const bytes = new Uint8Array(LogLevelArgs.size);
+  viewOf(bytes).setUint32(LogLevelArgs.offset.level, level >>> 0, true);
+  return bytes;
+}
+/** The level to set, or LOG_LEVEL_QUERY; EINVAL for a level that does not exist. */
+export function decodeLogLevelArgs(bytes: Uint8Array): Decoded<number> {
+  const r = fixedArgs(LogLevelArgs, bytes);
+  if (!r.ok) return r;
+  const level = r.value.getUint32(LogLevelArgs.offset.level, true);
+  if (level !== LOG_LEVEL_QUERY && level > LogLevel.ERROR) return fail(Status.EINVAL, `log level ${level} does not exist`);
+  return ok(level);
+}
+export function encodeLogLevelResult(previous: number, current: number): Uint8Array {
+  const bytes = new Uint8Array(LogLevelResult.size);
+  const v = viewOf(bytes);
+  v.setUint32(LogLevelResult.offset.previous, previous, true);
+  v.setUint32(LogLevelResult.offset.current, current, true);
+  return bytes;
+}
+export function decodeLogLevelResult(bytes: Uint8Array): Decoded<{ previous: number; current: number }> {
+  const r = fixedResult(LogLevelResult, bytes);
+  if (!r.ok) return r;
+  return ok({ previous: r.value.getUint32(LogLevelResult.offset.previous, true), current: r.value.getUint32(LogLevelResult.offset.current, true) });
+}
+
+// --- the MAP_SHARED counter page -----------------------------------------------------------------
+
+/** vCPUs whose counters fit in one page after the header. */
+export const SHARED_PAGE_MAX_VCPUS = Math.floor((PAGE_SIZE - SharedPageHeader.size) / (8 * EXIT_REASON_COUNT));
+
+/** Byte offset of a counter in the shared page. */
+export function sharedCounterOffset(vcpu: number, reason: number): number {
+  return SharedPageHeader.size + (vcpu * EXIT_REASON_COUNT + reason) * 8;
+}
+export function writeSharedPageHeader(page: Uint8Array, totalVcpus: number, sequence: bigint): void {
+  const v = viewOf(page);
+  v.setUint32(SharedPageHeader.offset.magic, SHARED_PAGE_MAGIC, true);
+  v.setUint16(SharedPageHeader.offset.version_major, ABI_MAJOR, true);
+  v.setUint16(SharedPageHeader.offset.version_minor, ABI_MINOR, true);
+  v.setUint32(SharedPageHeader.offset.vcpu_count, Math.min(totalVcpus, SHARED_PAGE_MAX_VCPUS), true);
+  v.setUint32(SharedPageHeader.offset.reason_count, EXIT_REASON_COUNT, true);
+  v.setBigUint64(SharedPageHeader.offset.sequence, sequence, true);
+  v.setUint32(SharedPageHeader.offset.total_vcpus, totalVcpus, true);
+  v.setUint32(SharedPageHeader.offset.reserved0, 0, true);
+}
+export interface SharedPageValue {
+  readonly sequence: bigint;
+  readonly totalVcpus: number;
+  /** counts[vcpu][reason] for the mirrored vCPUs. */
+  readonly counts: readonly (readonly bigint[])[];
+}
+export function decodeSharedPage(page: Uint8Array): Decoded<SharedPageValue> {
+  if (page.length < PAGE_SIZE) return fail(Status.EPROTO, 'shared page is shorter than a page');
+  const v = viewOf(page);
+  if (v.getUint32(SharedPageHeader.offset.magic, true) !== SHARED_PAGE_MAGIC) return fail(Status.EPROTO, 'shared page has no magic (not mapped?)');
+  const mirrored = v.getUint32(SharedPageHeader.offset.vcpu_count, true);
+  const reasons = v.getUint32(SharedPageHeader.offset.reason_count, true);
+  if (mirrored > SHARED_PAGE_MAX_VCPUS || reasons !== EXIT_REASON_COUNT) return fail(Status.EPROTO, 'shared page geometry is not ABI v1');
+  const counts: bigint[][] = [];
+  for (let vcpu = 0; vcpu < mirrored; vcpu++) {
+    const row: bigint[] = [];
+    for (let reason = 0; reason < reasons; reason++) row.push(v.getBigUint64(sharedCounterOffset(vcpu, reason), true));
+    counts.push(row);
+  }
+  return ok({ sequence: v.getBigUint64(SharedPageHeader.offset.sequence, true), totalVcpus: v.getUint32(SharedPageHeader.offset.total_vcpus, true), counts });
+}
