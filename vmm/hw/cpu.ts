@@ -69,7 +69,9 @@ export class Cpu implements GuestCpu {
   constructor(
     readonly index: number,
     readonly memory: GuestMemory,
+    /** The shared word the host sets to kick this vCPU, at `attentionIndex`. */
     private readonly attention: Int32Array,
+    private readonly attentionIndex: number,
     private handler: ExitHandler,
   ) {}
 
@@ -122,7 +124,7 @@ export class Cpu implements GuestCpu {
 
   /** Preemption point at every instruction: host kicks and the preemption timer cause exits. */
   private poll(): void {
-    if (Atomics.load(this.attention, this.index) !== 0) {
+    if (Atomics.load(this.attention, this.attentionIndex) !== 0) {
       this.vmExit(ExitReason.EXTERNAL_INTERRUPT, 0n, 0);
     } else if (--this.timerPoll <= 0) {
       this.timerPoll = TIMER_POLL_PERIOD;

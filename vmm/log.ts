@@ -1,0 +1,49 @@
+/**
+ * The VMM log, in Ymir's format on COM1 (`[INFO ] vmc     | message`: level padded to 5, scope
+ * padded to 7), with the same records kept in the shared log ring for the monitor and LOG_READ.
+ */
+import type { LogLevel } from './monitor-api.js';
+import { LEVELS } from './log-ring.js';
+import { Control, type VmShared } from './shared.js';
+
+const LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+const encoder = new TextEncoder();
+
+export function formatLogLine(level: LogLevel, scope: string, message: string): string {
+  return `[${LABEL[level]}] ${scope.padEnd(7)} | ${message}\n`;
+}
+
+export function logLevelIndex(level: LogLevel): number {
+  return LEVELS.indexOf(level);
+}
+
+export class VmmLog {
+  constructor(
+    private readonly shared: VmShared,
+    /** Asked while COM1 is full: true when the VM is stopping and waiting makes no sense. */
+    private readonly stopping: () => boolean,
+  ) {}
+
+  get level(): number {
+    return Atomics.load(this.shared.control, Control.LOG_LEVEL);
+  }
+
+  write(level: LogLevel, scope: string, message: string): void {
+    if (logLevelIndex(level) < this.level) return;
+    this.shared.log.append(level, scope, message, this.shared.uptimeMs());
+    this.shared.com1Tx.pushAll(encoder.encode(formatLogLine(level, scope, message)), this.stopping);
+  }
+
+  scope(name: string): ScopedLog {
+    return new ScopedLog(this, name);
+  }
+}
+
+/** A logger bound to one scope, as each Ymir file declares `const log = std.log.scoped(.vmc)`. */
+export class ScopedLog {
+  constructor(private readonly log: VmmLog, readonly name: string) {}
+  debug(message: string): void { this.log.write('debug', this.name, message); }
+  info(message: string): void { this.log.write('info', this.name, message); }
+  warn(message: string): void { this.log.write('warn', this.name, message); }
+  err(message: string): void { this.log.write('error', this.name, message); }
+}

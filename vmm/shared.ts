@@ -1,0 +1,168 @@
+/**
+ * Everything a VM shares between its threads, in SharedArrayBuffers: guest memory, the control
+ * words, exit counters, register snapshots, serial rings and the log ring. The main thread creates
+ * it; each vCPU worker rebuilds the same views from the handles.
+ */
+import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
+import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
+import { ByteRing, type ByteRingHandle } from './byte-ring.js';
+import { LogRing, type LogRingHandle } from './log-ring.js';
+
+/** Control word slots. Per-vCPU words follow at CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS. */
+export const Control = {
+  VM_STATE: 0,
+  /** StopKind of the first stop cause; 0 while running. */
+  STOP_KIND: 1,
+  LOG_LEVEL: 2,
+  /** Bit per ISA IRQ line raised for the BSP's interrupt controller. */
+  IRQ_LINES: 3,
+  /** Lock for the write-protected range table. */
+  PROTECT_LOCK: 4,
+} as const;
+const CONTROL_PER_VCPU = 8;
+const PER_VCPU_WORDS = 4;
+/** Per-vCPU words: attention bits, run state, SIPI received. */
+const VCPU_ATTENTION = 0;
+const VCPU_RUN_STATE = 1;
+const VCPU_SIPI = 2;
+
+export const VmStateCode = { CREATED: 0, RUNNING: 1, PAUSED: 2, STOPPED: 3 } as const;
+export const StopKind = { NONE: 0, DEBUG_EXIT: 1, TRIPLE_FAULT: 2, UNHANDLED_EXIT: 3, HOST_STOP: 4, INTERNAL_ERROR: 5 } as const;
+export const RunStateCode = { NOT_STARTED: 0, RUNNING: 1, HALTED: 2, STOPPED: 3 } as const;
+
+/** Register snapshot slots (u64 each), written under the per-vCPU sequence lock. */
+export const Snap = {
+  GPRS: 0, RIP: 16, RFLAGS: 17, CR0: 18, CR2: 19, CR3: 20, CR4: 21, EFER: 22, FS_BASE: 23,
+  GS_BASE: 24, SELECTORS_LOW: 25, SELECTORS_HIGH: 26, CPL: 27, RUN_STATE: 28, LAST_EXIT: 29,
+  SEQUENCE: 30,
+} as const;
+export const SNAPSHOT_SLOTS = 32;
+
+/** Write-protected ranges: [gpa, length, violations] u64 triples after a count. */
+export const MAX_RANGES = 64;
+
+export interface VmSharedHandles {
+  readonly vcpus: number;
+  readonly memory: GuestMemoryHandles;
+  readonly control: SharedArrayBuffer;
+  readonly counters: SharedArrayBuffer;
+  readonly snapshots: SharedArrayBuffer;
+  readonly snapshotLocks: SharedArrayBuffer;
+  readonly ranges: SharedArrayBuffer;
+  readonly com1Tx: ByteRingHandle;
+  readonly com1Rx: ByteRingHandle;
+  readonly com2Tx: ByteRingHandle;
+  readonly com2Rx: ByteRingHandle;
+  readonly uartRegisters: SharedArrayBuffer;
+  readonly log: LogRingHandle;
+  /** performance.timeOrigin + now() of VM start, shared so every thread agrees on uptime. */
+  readonly epoch: SharedArrayBuffer;
+}
+
+export const SERIAL_TX_CAPACITY = 1 << 16;
+export const SERIAL_RX_CAPACITY = 1 << 12;
+export const LOG_SLOTS = 512;
+
+export class VmShared {
+  readonly vcpus: number;
+  readonly memory: GuestMemory;
+  readonly control: Int32Array;
+  /** Exit counters: per vCPU, per reason, a [low, high] u32 pair (Atomics on the low word). */
+  readonly counters: Uint32Array;
+  readonly snapshots: BigUint64Array;
+  readonly snapshotLocks: Int32Array;
+  readonly ranges: BigUint64Array;
+  readonly com1Tx: ByteRing;
+  readonly com1Rx: ByteRing;
+  readonly com2Tx: ByteRing;
+  readonly com2Rx: ByteRing;
+  readonly uartRegisters: Int32Array;
+  readonly log: LogRing;
+  readonly epoch: Float64Array;
+
+  static create(vcpus: number, memoryBytes: number): VmShared {
+    const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
+    return new VmShared({
+      vcpus,
+      memory: GuestMemory.create(memoryBytes).handles,
+      control: sab((CONTROL_PER_VCPU + vcpus * PER_VCPU_WORDS) * 4),
+      counters: sab(vcpus * EXIT_REASON_COUNT * 8),
+      snapshots: sab(vcpus * SNAPSHOT_SLOTS * 8),
+      snapshotLocks: sab(vcpus * 4),
+      ranges: sab((1 + MAX_RANGES * 3) * 8),
+      com1Tx: ByteRing.create(SERIAL_TX_CAPACITY).handle,
+      com1Rx: ByteRing.create(SERIAL_RX_CAPACITY).handle,
+      com2Tx: ByteRing.create(SERIAL_TX_CAPACITY).handle,
+      com2Rx: ByteRing.create(SERIAL_RX_CAPACITY).handle,
+      uartRegisters: sab(2 * 16 * 4),
+      log: LogRing.create(LOG_SLOTS).handle,
+      epoch: sab(8),
+    });
+  }
+
+  constructor(readonly handles: VmSharedHandles) {
+    this.vcpus = handles.vcpus;
+    this.memory = new GuestMemory(handles.memory);
+    this.control = new Int32Array(handles.control);
+    this.counters = new Uint32Array(handles.counters);
+    this.snapshots = new BigUint64Array(handles.snapshots);
+    this.snapshotLocks = new Int32Array(handles.snapshotLocks);
+    this.ranges = new BigUint64Array(handles.ranges);
+    this.com1Tx = new ByteRing(handles.com1Tx);
+    this.com1Rx = new ByteRing(handles.com1Rx);
+    this.com2Tx = new ByteRing(handles.com2Tx);
+    this.com2Rx = new ByteRing(handles.com2Rx);
+    this.uartRegisters = new Int32Array(handles.uartRegisters);
+    this.log = new LogRing(handles.log);
+    this.epoch = new Float64Array(handles.epoch);
+  }
+
+  /** Milliseconds since VM start, on any thread. */
+  uptimeMs(): number {
+    const start = this.epoch[0]!;
+    return start === 0 ? 0 : performance.timeOrigin + performance.now() - start;
+  }
+
+  attentionIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_ATTENTION;
+  }
+  runStateIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_RUN_STATE;
+  }
+  sipiIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_SIPI;
+  }
+
+  /** Set attention bits on a vCPU and wake it if it sleeps. */
+  kick(vcpu: number, bits: number): void {
+    const index = this.attentionIndex(vcpu);
+    Atomics.or(this.control, index, bits);
+    Atomics.notify(this.control, index);
+  }
+
+  /** Count one exit (single writer: the vCPU's own thread). */
+  countExit(vcpu: number, reason: number): void {
+    const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
+    if (Atomics.add(this.counters, low, 1) === 0xffffffff) Atomics.add(this.counters, low + 1, 1);
+  }
+
+  /** One counter, read without locking (the high word is re-read to rule out a carry in between). */
+  exitCount(vcpu: number, reason: number): number {
+    const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
+    for (;;) {
+      const high = Atomics.load(this.counters, low + 1);
+      const value = Atomics.load(this.counters, low);
+      if (Atomics.load(this.counters, low + 1) === high) return high * 2 ** 32 + value;
+    }
+  }
+
+  exitCounts(vcpu: number): number[] {
+    const counts = new Array<number>(EXIT_REASON_COUNT);
+    for (let reason = 0; reason < EXIT_REASON_COUNT; reason++) counts[reason] = this.exitCount(vcpu, reason);
+    return counts;
+  }
+
+  resetExitCounts(vcpu: number): void {
+    for (let i = vcpu * EXIT_REASON_COUNT * 2; i < (vcpu + 1) * EXIT_REASON_COUNT * 2; i++) Atomics.store(this.counters, i, 0);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * VM lifecycle and the monitor API (main thread). A VM is its shared state plus one worker thread
+ * per vCPU; the host reads counters, snapshots, serial bytes and the log from shared memory
+ * without stopping the guest.
+ */
+import type { Worker } from 'node:worker_threads';
+import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
+import { gpa } from './hw/address.js';
+import { Attention } from './hw/cpu.js';
+import { BOOT_PARAMS_GPA, BOOT_PARAMS_MAGIC, BootParams } from './guest-image.js';
+import { TIMER_VECTOR } from './lapic.js';
+import { logLevelIndex } from './log.js';
+import type {
+  LogReadResult, RegisterSnapshot, SerialPortHost, StopReason, VcpuRunState, VmConfig, VmMonitor, VmState,
+} from './monitor-api.js';
+import { Control, RunStateCode, SNAPSHOT_SLOTS, Snap, StopKind, VmShared, VmStateCode } from './shared.js';
+import type { ByteRing } from './byte-ring.js';
+import type { Uart16550 } from './devices/serial.js';
+import { createUarts } from './uarts.js';
+import type { VcpuWorkerData, VcpuWorkerMessage } from './vcpu-worker.js';
+import { siblingModule, startWorker } from './worker-url.js';
+
+export const DEFAULT_CONFIG: Required<VmConfig> = {
+  vcpus: 2,
+  memoryBytes: 64 * 1024 * 1024,
+  stealth: false,
+  logLevel: 'info',
+  guestImage: new URL(`../guest/image${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href,
+  timerIntervalMs: 10,
+};
+
+export class VmConfigError extends RangeError {
+  override readonly name = 'VmConfigError';
+}
+
+export function resolveConfig(config: Partial<VmConfig>): Required<VmConfig> {
+  const resolved = { ...DEFAULT_CONFIG, ...config };
+  if (!Number.isInteger(resolved.vcpus) || resolved.vcpus < 1 || resolved.vcpus > 64) throw new VmConfigError(`vcpus must be 1..64, not ${resolved.vcpus}`);
+  if (!Number.isInteger(resolved.memoryBytes) || resolved.memoryBytes < 4 * 2 ** 20 || resolved.memoryBytes > 4 * 2 ** 30 || resolved.memoryBytes % (2 * 2 ** 20) !== 0) {
+    throw new VmConfigError(`memory must be a multiple of 2 MiB between 4 MiB and 4 GiB, not ${resolved.memoryBytes}`);
+  }
+  if (!(resolved.timerIntervalMs > 0)) throw new VmConfigError(`timer interval must be positive, not ${resolved.timerIntervalMs}`);
+  return resolved;
+}
+
+const RUN_STATES: readonly VcpuRunState[] = ['not-started', 'running', 'halted', 'stopped'];
+const STATES: readonly VmState[] = ['created', 'running', 'paused', 'stopped'];
+/** How long stop() lets vCPU threads leave guest mode before terminating them. */
+const STOP_GRACE_MS = 2000;
+
+/** The host end of a UART: a pump from the transmit ring to listeners, and writes into receive. */
+class SerialHost implements SerialPortHost {
+  private readonly listeners = new Set<(bytes: Uint8Array) => void>();
+  readonly drained: Promise<void>;
+
+  constructor(
+    private readonly tx: ByteRing,
+    private readonly rx: ByteRing,
+    private readonly uart: Uart16550,
+    private readonly raiseIrq: () => void,
+    private readonly stopped: () => boolean,
+  ) {
+    this.drained = this.pump();
+  }
+
+  /** Moves transmitted bytes to listeners; with none subscribed the ring fills and the guest waits. */
+  private async pump(): Promise<void> {
+    for (;;) {
+      const done = this.stopped();
+      if (this.listeners.size > 0 && this.tx.length > 0) {
+        const bytes = this.tx.pop();
+        for (const listener of this.listeners) listener(bytes);
+        continue;
+      }
+      if (done) return;
+      await this.tx.waitForData(this.listeners.size > 0 ? 50 : 10);
+    }
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async write(data: Uint8Array | string): Promise<void> {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    let from = 0;
+    while (from < bytes.length) {
+      if (this.stopped()) throw new Error('the VM has stopped: its serial port takes no more input');
+      from += this.rx.tryPush(bytes, from);
+      if (this.uart.interruptPending()) this.raiseIrq();
+      if (from < bytes.length) await this.rx.waitForRoomAsync(50);
+    }
+  }
+}
+
+export class Vm implements VmMonitor {
+  readonly config: Required<VmConfig>;
+  readonly shared: VmShared;
+  readonly com1: SerialHost;
+  readonly com2: SerialHost;
+  private workers: Worker[] = [];
+  private stopReason: StopReason | undefined;
+  private readonly stopped: Promise<StopReason>;
+  private resolveStopped!: (reason: StopReason) => void;
+  private workersExited: Promise<void> = Promise.resolve();
+
+  constructor(config: Partial<VmConfig> = {}) {
+    this.config = resolveConfig(config);
+    this.shared = VmShared.create(this.config.vcpus, this.config.memoryBytes);
+    Atomics.store(this.shared.control, Control.LOG_LEVEL, logLevelIndex(this.config.logLevel));
+    this.writeBootParams();
+    const uarts = createUarts(this.shared, () => this.state === 'stopped');
+    const isStopped = (): boolean => this.state === 'stopped';
+    this.com1 = new SerialHost(this.shared.com1Tx, this.shared.com1Rx, uarts.com1, () => this.raise(4), isStopped);
+    this.com2 = new SerialHost(this.shared.com2Tx, this.shared.com2Rx, uarts.com2, () => this.raise(3), isStopped);
+    this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
+  }
+
+  private raise(irq: number): void {
+    Atomics.or(this.shared.control, Control.IRQ_LINES, 1 << irq);
+    this.shared.kick(0, Attention.IRQ);
+  }
+
+  private writeBootParams(): void {
+    const m = this.shared.memory;
+    m.write32(gpa(BOOT_PARAMS_GPA + BootParams.MAGIC), BOOT_PARAMS_MAGIC);
+    m.write32(gpa(BOOT_PARAMS_GPA + BootParams.VCPUS), this.config.vcpus);
+    m.write64(gpa(BOOT_PARAMS_GPA + BootParams.MEMORY_BYTES), BigInt(this.config.memoryBytes));
+    m.write32(gpa(BOOT_PARAMS_GPA + BootParams.TIMER_VECTOR), TIMER_VECTOR);
+  }
+
+  get state(): VmState {
+    return STATES[Atomics.load(this.shared.control, Control.VM_STATE)]!;
+  }
+
+  uptimeMs(): number {
+    return this.shared.uptimeMs();
+  }
+
+  start(): void {
+    if (this.state !== 'created') throw new Error(`cannot start a VM that is ${this.state}`);
+    this.shared.epoch[0] = performance.timeOrigin + performance.now();
+    Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.RUNNING);
+    const url = siblingModule(import.meta.url, 'vcpu-worker');
+    this.workers = Array.from({ length: this.config.vcpus }, (_, index) => {
+      const data: VcpuWorkerData = {
+        handles: this.shared.handles, index, stealth: this.config.stealth,
+        timerIntervalMs: this.config.timerIntervalMs, guestImage: this.config.guestImage,
+      };
+      const worker = startWorker(url, { workerData: data, name: `vcpu${index}` });
+      worker.on('message', (message: VcpuWorkerMessage) => this.onStop(message.reason));
+      worker.on('error', (error) => this.onStop({ kind: 'internal-error', vcpu: index, message: error.stack ?? error.message }));
+      return worker;
+    });
+    this.workersExited = Promise.all(this.workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())))).then(() => undefined);
+    void this.workersExited.then(() => this.finish());
+  }
+
+  private onStop(reason: StopReason): void {
+    this.stopReason ??= reason;
+    Atomics.compareExchange(this.shared.control, Control.STOP_KIND, StopKind.NONE, StopKind.INTERNAL_ERROR);
+    for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, Attention.STOP);
+  }
+
+  private async finish(): Promise<void> {
+    Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.STOPPED);
+    await Promise.all([this.com1.drained, this.com2.drained]);
+    this.resolveStopped(this.stopReason ?? { kind: 'host-stop' });
+  }
+
+  pause(): void {
+    if (this.state !== 'running') return;
+    Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.PAUSED);
+    for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, Attention.PAUSE);
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.RUNNING);
+    for (let v = 0; v < this.config.vcpus; v++) {
+      Atomics.and(this.shared.control, this.shared.attentionIndex(v), ~Attention.PAUSE);
+      Atomics.notify(this.shared.control, this.shared.attentionIndex(v));
+    }
+  }
+
+  async stop(): Promise<StopReason> {
+    if (this.state === 'created') {
+      this.stopReason = { kind: 'host-stop' };
+      await this.finish();
+      return this.stopped;
+    }
+    if (Atomics.compareExchange(this.shared.control, Control.STOP_KIND, StopKind.NONE, StopKind.HOST_STOP) === StopKind.NONE) {
+      this.stopReason ??= { kind: 'host-stop' };
+    }
+    for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, Attention.STOP);
+    const grace = setTimeout(() => { for (const w of this.workers) void w.terminate(); }, STOP_GRACE_MS);
+    await this.workersExited;
+    clearTimeout(grace);
+    return this.stopped;
+  }
+
+  waitForStop(): Promise<StopReason> {
+    return this.stopped;
+  }
+
+  exitCounts(vcpu: number): readonly number[] {
+    this.checkVcpu(vcpu);
+    return this.shared.exitCounts(vcpu);
+  }
+
+  /** Exit counts summed over every vCPU. */
+  totalExitCounts(): number[] {
+    const total = new Array<number>(EXIT_REASON_COUNT).fill(0);
+    for (let v = 0; v < this.config.vcpus; v++) this.shared.exitCounts(v).forEach((n, reason) => { total[reason]! += n; });
+    return total;
+  }
+
+  registers(vcpu: number): RegisterSnapshot {
+    this.checkVcpu(vcpu);
+    if (this.state === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
+    return this.readSnapshot(vcpu);
+  }
+
+  /** The newest consistent snapshot under the sequence lock (retry while a writer is inside). */
+  private readSnapshot(vcpu: number): RegisterSnapshot {
+    const lock = this.shared.snapshotLocks;
+    const s = this.shared.snapshots;
+    const base = vcpu * SNAPSHOT_SLOTS;
+    for (;;) {
+      const before = Atomics.load(lock, vcpu);
+      if ((before & 1) !== 0) continue;
+      const copy = s.slice(base, base + SNAPSHOT_SLOTS);
+      if (Atomics.load(lock, vcpu) !== before) continue;
+      const low = copy[Snap.SELECTORS_LOW]!;
+      const high = copy[Snap.SELECTORS_HIGH]!;
+      const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
+      const runState = Atomics.load(this.shared.control, this.shared.runStateIndex(vcpu));
+      return {
+        vcpu,
+        sequence: copy[Snap.SEQUENCE]!,
+        state: RUN_STATES[runState === RunStateCode.STOPPED ? runState : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
+        lastExitReason: Number(copy[Snap.LAST_EXIT]!),
+        gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
+        rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
+        cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
+        cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
+        fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
+        cpl: copy[Snap.CPL] === 3n ? 3 : 0,
+      };
+    }
+  }
+
+  /** Run state of a vCPU right now. */
+  runState(vcpu: number): VcpuRunState {
+    this.checkVcpu(vcpu);
+    return RUN_STATES[Atomics.load(this.shared.control, this.shared.runStateIndex(vcpu))] ?? 'not-started';
+  }
+
+  readLog(cursor: number, max?: number): LogReadResult {
+    return this.shared.log.read(cursor, max);
+  }
+
+  private checkVcpu(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.config.vcpus) throw new RangeError(`no vCPU ${vcpu}: the VM has ${this.config.vcpus}`);
+  }
+}
+
+export function createVm(config: Partial<VmConfig> = {}): Vm {
+  return new Vm(config);
+}

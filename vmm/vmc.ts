@@ -1,0 +1,57 @@
+/**
+ * VMCALL exits (Ymir's vmc.zig). RAX selects the service. Service 0, HELLO, logs the logo and the
+ * greeting exactly as the seed chapter; an unknown number logs "Unhandled VMCALL: nr=N" and returns
+ * -ENOSYS. A stealthy VMM answers every VMCALL with #UD, as a CPU without VMX does.
+ */
+import { Service, Status } from '../shell-protocol/constants.js';
+import { Reg, Vector } from './hw/guest-cpu.js';
+import type { Vcpu } from './vcpu.js';
+
+/** The seed's logo (generated with TAAG), line for line. */
+export const LOGO = [
+  "   ____     __ ,---.    ,---..-./`) .-------.",
+  "   \\   \\   /  /|    \\  /    |\\ .-.')|  _ _   \\",
+  "    \\  _. /  ' |  ,  \\/  ,  |/ `-' \\| ( ' )  |",
+  "     _( )_ .'  |  |\\_   /|  | `-'`\"`|(_ o _) /",
+  " ___(_ o _)'   |  _( )_/ |  | .---. | (_,_).' __",
+  "|   |(_,_)'    | (_ o _) |  | |   | |  |\\ \\  |  |",
+  "|   `-'  /     |  (_,_)  |  | |   | |  | \\ `'   /",
+  " \\      /      |  |      |  | |   | |  |  \\    /",
+  "  `-..-'       '--'      '--' '---' ''-'   `'-'",
+].join('\n');
+
+export const HELLO_MESSAGE = 'This OS is hypervisored by Ymir.';
+
+/** A VMCALL service: reads its arguments from the registers, writes RAX (status) and outputs. */
+export type VmcallService = (vcpu: Vcpu) => void;
+
+export class VmcallServices {
+  private readonly services = new Map<number, VmcallService>([[Service.HELLO, vmcHello]]);
+
+  /** Add or replace a service (the ABI v1 services register here). */
+  register(nr: number, service: VmcallService): void {
+    this.services.set(nr, service);
+  }
+
+  handle(vcpu: Vcpu): void {
+    if (vcpu.config.stealth) {
+      vcpu.injectException(Vector.UD);
+      return;
+    }
+    const cpu = vcpu.cpu;
+    const nr = cpu.get(Reg.RAX);
+    const service = nr <= 0xffffn ? this.services.get(Number(nr)) : undefined;
+    if (service) service(vcpu);
+    else {
+      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${nr}`);
+      cpu.set(Reg.RAX, BigInt.asUintN(64, BigInt(Status.ENOSYS)));
+    }
+    cpu.stepNextInstruction();
+  }
+}
+
+function vmcHello(vcpu: Vcpu): void {
+  vcpu.log.write('info', 'vmc', `GREETINGS FROM VMX-ROOT...\n${LOGO}\n`);
+  vcpu.log.write('info', 'vmc', `${HELLO_MESSAGE}\n`);
+  vcpu.cpu.set(Reg.RAX, 0n);
+}
