@@ -1,0 +1,45 @@
+/** Test programs: console floods, escape-sequence floods, and faults, for the reliability suite. */
+import { gva } from '../../vmm/hw/address.js';
+import type { Program } from '../user/program.js';
+
+export const flood: Program = {
+  name: 'flood',
+  summary: 'flood [BYTES]: print BYTES (default 1 MiB) of numbered lines as fast as possible',
+  main(rt, argv) {
+    const total = Number(argv[1] ?? 1 << 20);
+    if (!Number.isInteger(total) || total < 0) {
+      rt.print('usage: flood [BYTES]\n');
+      return 2;
+    }
+    const line = (n: number): string => `flood ${String(n).padStart(8, '0')} ${'abcdefghijklmnopqrstuvwxyz'.repeat(2)}\n`;
+    let text = '';
+    for (let n = 0; text.length < total; n++) text += line(n);
+    rt.print(text.slice(0, total));
+    return 0;
+  },
+};
+
+export const escflood: Program = {
+  name: 'escflood',
+  summary: 'print terminal escape sequences a hostile guest might send',
+  main(rt, argv) {
+    const rounds = Number(argv[1] ?? 200);
+    const hostile = ['\x1b[2J', '\x1b[H', '\x1b]0;pwned\x07', '\x1b[?1049h', '\x1bc', '\x9b31m', '\x1b[6n', '\x07', '\x1b[31;1mred', '\x1bP+q\x1b\\'];
+    for (let i = 0; i < rounds; i++) rt.print(`${hostile[i % hostile.length]}line ${i}\n`);
+    rt.print('escflood done\n');
+    return 0;
+  },
+};
+
+export const fault: Program = {
+  name: 'fault',
+  summary: 'fault segv|kernel: touch memory the process may not',
+  main(rt, argv) {
+    switch (argv[1]) {
+      case 'segv': rt.cpu.read8(gva(0x10)); break; // an unmapped user address
+      case 'kernel': rt.cpu.read8(gva(0xffff888000001000n)); break; // the kernel's direct map, supervisor-only
+      default: rt.print('usage: fault segv|kernel\n'); return 2;
+    }
+    return 0;
+  },
+};

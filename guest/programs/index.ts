@@ -1,0 +1,8 @@
+/** /bin: the programs the init shell can start. */
+import type { Program } from '../user/program.js';
+import { escflood, fault, flood } from './flood.js';
+import { ymirshSeed } from './ymirsh-seed.js';
+
+const programs: Program[] = [{ ...ymirshSeed, name: 'ymirsh' }, ymirshSeed, flood, escflood, fault];
+
+export const PROGRAMS: ReadonlyMap<string, Program> = new Map(programs.map((p) => [p.name, p]));
