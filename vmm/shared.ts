@@ -4,9 +4,13 @@
  * it; each vCPU worker rebuilds the same views from the handles.
  */
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
+import { PAGE_SIZE } from '../shell-protocol/constants.js';
+import { SHARED_PAGE_MAX_VCPUS, sharedCounterOffset } from '../shell-protocol/ops.js';
+import { gpa } from './hw/address.js';
 import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
+import type { RegisterSnapshot, VcpuRunState } from './monitor-api.js';
 
 /** Control word slots. Per-vCPU words follow at CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS. */
 export const Control = {
@@ -18,6 +22,8 @@ export const Control = {
   IRQ_LINES: 3,
   /** Lock for the write-protected range table. */
   PROTECT_LOCK: 4,
+  /** Page number + 1 of the MAP_SHARED counter page (0: none). */
+  SHARED_PAGE: 5,
 } as const;
 const CONTROL_PER_VCPU = 8;
 const PER_VCPU_WORDS = 4;
@@ -29,6 +35,7 @@ const VCPU_SIPI = 2;
 export const VmStateCode = { CREATED: 0, RUNNING: 1, PAUSED: 2, STOPPED: 3 } as const;
 export const StopKind = { NONE: 0, DEBUG_EXIT: 1, TRIPLE_FAULT: 2, UNHANDLED_EXIT: 3, HOST_STOP: 4, INTERNAL_ERROR: 5 } as const;
 export const RunStateCode = { NOT_STARTED: 0, RUNNING: 1, HALTED: 2, STOPPED: 3 } as const;
+export const RUN_STATES: readonly VcpuRunState[] = ['not-started', 'running', 'halted', 'stopped'];
 
 /** Register snapshot slots (u64 each), written under the per-vCPU sequence lock. */
 export const Snap = {
@@ -140,10 +147,29 @@ export class VmShared {
     Atomics.notify(this.control, index);
   }
 
-  /** Count one exit (single writer: the vCPU's own thread). */
+  /** Count one exit (single writer: the vCPU's own thread), mirrored into the MAP_SHARED page. */
   countExit(vcpu: number, reason: number): void {
     const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
-    if (Atomics.add(this.counters, low, 1) === 0xffffffff) Atomics.add(this.counters, low + 1, 1);
+    const before = Atomics.add(this.counters, low, 1);
+    if (before === 0xffffffff) Atomics.add(this.counters, low + 1, 1);
+    const page = Atomics.load(this.control, Control.SHARED_PAGE);
+    if (page !== 0 && vcpu < SHARED_PAGE_MAX_VCPUS) {
+      const at = gpa((page - 1) * PAGE_SIZE + sharedCounterOffset(vcpu, reason));
+      this.memory.write32(at, (before + 1) >>> 0);
+      this.memory.write32(gpa(Number(at) + 4), Atomics.load(this.counters, low + 1));
+    }
+  }
+
+  /** Rewrite the MAP_SHARED page from the counters (after mapping it or a reset). */
+  refreshSharedPage(): void {
+    const page = Atomics.load(this.control, Control.SHARED_PAGE);
+    if (page === 0) return;
+    const base = (page - 1) * PAGE_SIZE;
+    for (let vcpu = 0; vcpu < Math.min(this.vcpus, SHARED_PAGE_MAX_VCPUS); vcpu++) {
+      for (let reason = 0; reason < EXIT_REASON_COUNT; reason++) {
+        this.memory.write64(gpa(base + sharedCounterOffset(vcpu, reason)), BigInt(this.exitCount(vcpu, reason)));
+      }
+    }
   }
 
   /** One counter, read without locking (the high word is re-read to rule out a carry in between). */
@@ -164,5 +190,33 @@ export class VmShared {
 
   resetExitCounts(vcpu: number): void {
     for (let i = vcpu * EXIT_REASON_COUNT * 2; i < (vcpu + 1) * EXIT_REASON_COUNT * 2; i++) Atomics.store(this.counters, i, 0);
+    this.refreshSharedPage();
+  }
+
+  /** The newest consistent register snapshot of a vCPU (retry while its writer is inside the lock). */
+  readSnapshot(vcpu: number): RegisterSnapshot {
+    const base = vcpu * SNAPSHOT_SLOTS;
+    for (;;) {
+      const before = Atomics.load(this.snapshotLocks, vcpu);
+      if ((before & 1) !== 0) continue;
+      const copy = this.snapshots.slice(base, base + SNAPSHOT_SLOTS);
+      if (Atomics.load(this.snapshotLocks, vcpu) !== before) continue;
+      const low = copy[Snap.SELECTORS_LOW]!;
+      const high = copy[Snap.SELECTORS_HIGH]!;
+      const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
+      const now = Atomics.load(this.control, this.runStateIndex(vcpu));
+      return {
+        vcpu,
+        sequence: copy[Snap.SEQUENCE]!,
+        state: RUN_STATES[now === RunStateCode.STOPPED ? now : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
+        lastExitReason: Number(copy[Snap.LAST_EXIT]!),
+        gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
+        rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
+        cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
+        cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
+        fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
+        cpl: copy[Snap.CPL] === 3n ? 3 : 0,
+      };
+    }
   }
 }

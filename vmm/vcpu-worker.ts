@@ -12,6 +12,7 @@ import { COM1_BASE, COM2_BASE, DEBUG_EXIT_PORT, PortBus, debugExitDevice, uartDe
 import { VmmLog } from './log.js';
 import type { StopReason } from './monitor-api.js';
 import { MsrFile } from './msr.js';
+import { registerAbiServices } from './services/index.js';
 import { RunStateCode, VmShared, type VmSharedHandles } from './shared.js';
 import { Vcpu } from './vcpu.js';
 import { VmcallServices } from './vmc.js';
@@ -44,6 +45,7 @@ async function run(data: VcpuWorkerData): Promise<void> {
   const cpu = new Cpu(data.index, shared.memory, shared.control, shared.attentionIndex(data.index), exitHandler(() => vcpu!, { ports, msrs, vmcalls, protectedRanges }));
   vcpu = new Vcpu(data.index, cpu, shared, { stealth: data.stealth, timerIntervalMs: data.timerIntervalMs }, log, report);
   ports.register(DEBUG_EXIT_PORT, 1, debugExitDevice(vcpu));
+  registerAbiServices(vmcalls, { shared, protectedRanges });
 
   try {
     const image: unknown = await import(data.guestImage);

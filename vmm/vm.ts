@@ -13,7 +13,7 @@ import { logLevelIndex } from './log.js';
 import type {
   LogReadResult, RegisterSnapshot, SerialPortHost, StopReason, VcpuRunState, VmConfig, VmMonitor, VmState,
 } from './monitor-api.js';
-import { Control, RunStateCode, SNAPSHOT_SLOTS, Snap, StopKind, VmShared, VmStateCode } from './shared.js';
+import { Control, RUN_STATES, StopKind, VmShared, VmStateCode } from './shared.js';
 import type { ByteRing } from './byte-ring.js';
 import type { Uart16550 } from './devices/serial.js';
 import { createUarts } from './uarts.js';
@@ -43,7 +43,6 @@ export function resolveConfig(config: Partial<VmConfig>): Required<VmConfig> {
   return resolved;
 }
 
-const RUN_STATES: readonly VcpuRunState[] = ['not-started', 'running', 'halted', 'stopped'];
 const STATES: readonly VmState[] = ['created', 'running', 'paused', 'stopped'];
 /** How long stop() lets vCPU threads leave guest mode before terminating them. */
 const STOP_GRACE_MS = 2000;
@@ -219,36 +218,7 @@ export class Vm implements VmMonitor {
   registers(vcpu: number): RegisterSnapshot {
     this.checkVcpu(vcpu);
     if (this.state === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
-    return this.readSnapshot(vcpu);
-  }
-
-  /** The newest consistent snapshot under the sequence lock (retry while a writer is inside). */
-  private readSnapshot(vcpu: number): RegisterSnapshot {
-    const lock = this.shared.snapshotLocks;
-    const s = this.shared.snapshots;
-    const base = vcpu * SNAPSHOT_SLOTS;
-    for (;;) {
-      const before = Atomics.load(lock, vcpu);
-      if ((before & 1) !== 0) continue;
-      const copy = s.slice(base, base + SNAPSHOT_SLOTS);
-      if (Atomics.load(lock, vcpu) !== before) continue;
-      const low = copy[Snap.SELECTORS_LOW]!;
-      const high = copy[Snap.SELECTORS_HIGH]!;
-      const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
-      const runState = Atomics.load(this.shared.control, this.shared.runStateIndex(vcpu));
-      return {
-        vcpu,
-        sequence: copy[Snap.SEQUENCE]!,
-        state: RUN_STATES[runState === RunStateCode.STOPPED ? runState : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
-        lastExitReason: Number(copy[Snap.LAST_EXIT]!),
-        gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
-        rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
-        cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
-        cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
-        fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
-        cpl: copy[Snap.CPL] === 3n ? 3 : 0,
-      };
-    }
+    return this.shared.readSnapshot(vcpu);
   }
 
   /** Run state of a vCPU right now. */

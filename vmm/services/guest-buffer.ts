@@ -1,0 +1,66 @@
+/**
+ * Guest buffers named by a VMCALL: a guest-virtual range translated through the caller's CR3
+ * (or a guest-physical one), checked page by page before anything is read or written — present,
+ * user-accessible when the caller runs at CPL 3, writable (and not EPT write-protected) for the
+ * response — so a bad buffer is refused whole and the VMM never writes outside it.
+ */
+import { Status } from '../../shell-protocol/constants.js';
+import { type Gpa, gva, hex } from '../hw/address.js';
+import { EptPerm, type GuestMemory } from '../hw/memory.js';
+import { PageFlags, walk } from '../hw/mmu.js';
+import { CR0_PG, SysReg } from '../hw/registers.js';
+import type { Cpu } from '../hw/cpu.js';
+
+export interface Piece {
+  readonly gpa: Gpa;
+  readonly length: number;
+}
+export type Resolved = { readonly ok: true; readonly pieces: readonly Piece[] } | { readonly ok: false; readonly status: number; readonly reason: string };
+
+export function resolveBuffer(cpu: Cpu, address: bigint, length: number, physical: boolean, write: boolean): Resolved {
+  const memory = cpu.memory;
+  if (address + BigInt(length) > 1n << 64n) return { ok: false, status: Status.EFAULT, reason: `${hex(address)}+${length} wraps past 2^64` };
+  const pieces: Piece[] = [];
+  const paging = (cpu.regs.values[SysReg.CR0]! & CR0_PG) !== 0n;
+  const cr3 = physical || !paging ? undefined : cpu.regs.values[SysReg.CR3]!;
+  let offset = 0;
+  while (offset < length) {
+    const at = address + BigInt(offset);
+    const size = Math.min(length - offset, 4096 - Number(at & 0xfffn));
+    const result = walk(memory, cr3, gva(at));
+    if (!result.ok) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not mapped` };
+    if (cpu.cpl === 3 && (result.flags & PageFlags.USER) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not user-accessible` };
+    if (write && (result.flags & PageFlags.WRITABLE) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is read-only` };
+    if (!memory.contains(result.gpa, size)) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} maps to ${hex(result.gpa)}, outside guest memory` };
+    if (write && (memory.eptPermissions(result.gpa) & EptPerm.WRITE) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(result.gpa)} is write-protected` };
+    const last = pieces[pieces.length - 1];
+    if (last && last.gpa + BigInt(last.length) === result.gpa) pieces[pieces.length - 1] = { gpa: last.gpa, length: last.length + size };
+    else pieces.push({ gpa: result.gpa, length: size });
+    offset += size;
+  }
+  return { ok: true, pieces };
+}
+
+export function copyIn(memory: GuestMemory, pieces: readonly Piece[], out: Uint8Array): void {
+  let at = 0;
+  for (const piece of pieces) {
+    memory.readBytes(piece.gpa, out.subarray(at, at + piece.length));
+    at += piece.length;
+  }
+}
+
+export function copyOut(memory: GuestMemory, pieces: readonly Piece[], bytes: Uint8Array): void {
+  let at = 0;
+  for (const piece of pieces) {
+    if (at >= bytes.length) return;
+    const n = Math.min(piece.length, bytes.length - at);
+    memory.writeBytes(piece.gpa, bytes.subarray(at, at + n));
+    at += n;
+  }
+}
+
+/** Whether two guest ranges of the same address space overlap. */
+export function overlaps(a: bigint, aLength: number, b: bigint, bLength: number): boolean {
+  return a < b + BigInt(bLength) && b < a + BigInt(aLength);
+}
+

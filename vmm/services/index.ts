@@ -1,0 +1,123 @@
+/**
+ * The VMCALL services of ABI v1 (shell-protocol/spec.md): PROBE, CALL and MAP_SHARED, added to
+ * the VMM's VMCALL handler next to HELLO.
+ */
+import {
+  ABI_VERSION, ALL_FEATURES, CALL_FLAGS_MASK, CallFlag, MAX_MESSAGE_SIZE, PAGE_SIZE, RequestFlag, Service, Status, VMC_MAGIC, opName,
+} from '../../shell-protocol/constants.js';
+import { decodeRequest, ResponseWriter } from '../../shell-protocol/codec.js';
+import { RequestHeader, ResponseHeader } from '../../shell-protocol/structs.js';
+import { writeSharedPageHeader } from '../../shell-protocol/ops.js';
+import { gpa, hex } from '../hw/address.js';
+import { Reg } from '../hw/guest-cpu.js';
+import { Control } from '../shared.js';
+import type { Vcpu } from '../vcpu.js';
+import type { VmcallServices } from '../vmc.js';
+import type { ServiceContext } from './context.js';
+import { copyIn, copyOut, overlaps, resolveBuffer } from './guest-buffer.js';
+import { runOp } from './ops.js';
+
+export function registerAbiServices(services: VmcallServices, ctx: ServiceContext): void {
+  services.register(Service.PROBE, probe);
+  services.register(Service.CALL, new CallService(ctx).handle);
+  services.register(Service.MAP_SHARED, (vcpu) => mapShared(vcpu, ctx));
+}
+
+function setStatus(vcpu: Vcpu, status: number): void {
+  vcpu.cpu.set(Reg.RAX, BigInt.asUintN(64, BigInt(status)));
+}
+
+function probe(vcpu: Vcpu): void {
+  const cpu = vcpu.cpu;
+  setStatus(vcpu, Status.OK);
+  cpu.set(Reg.RBX, BigInt(VMC_MAGIC));
+  cpu.set(Reg.RCX, BigInt(ABI_VERSION));
+  cpu.set(Reg.RDX, BigInt(ALL_FEATURES));
+  cpu.set(Reg.RSI, BigInt(MAX_MESSAGE_SIZE));
+}
+
+/** MAP_SHARED: RBX = a page-aligned guest-physical page for the exit counters, or 0 to stop. */
+function mapShared(vcpu: Vcpu, ctx: ServiceContext): void {
+  const shared = ctx.shared;
+  if (vcpu.cpu.cpl !== 0) return setStatus(vcpu, Status.EPERM);
+  const page = vcpu.cpu.get(Reg.RBX);
+  if (page === 0n) {
+    Atomics.store(shared.control, Control.SHARED_PAGE, 0);
+    return setStatus(vcpu, Status.OK);
+  }
+  if (page % BigInt(PAGE_SIZE) !== 0n) return setStatus(vcpu, Status.EINVAL);
+  if (!shared.memory.contains(page, PAGE_SIZE) || page < BigInt(PAGE_SIZE)) return setStatus(vcpu, Status.EFAULT);
+  const bytes = new Uint8Array(PAGE_SIZE);
+  writeSharedPageHeader(bytes, shared.vcpus, 0n);
+  shared.memory.writeBytes(gpa(page), bytes);
+  Atomics.store(shared.control, Control.SHARED_PAGE, Number(page / BigInt(PAGE_SIZE)) + 1);
+  shared.refreshSharedPage();
+  vcpu.log.write('info', 'vmc', `Exit counters shared at ${hex(page)}`);
+  setStatus(vcpu, Status.OK);
+}
+
+/**
+ * CALL: read the request from guest memory, run its entries (every entry its own status; stop at
+ * the first error when asked; stop when the response space runs out), write the response.
+ * Outputs: RAX status, RBX response bytes, RCX entries completed.
+ */
+class CallService {
+  private readonly request = new Uint8Array(MAX_MESSAGE_SIZE);
+  private readonly response = new Uint8Array(MAX_MESSAGE_SIZE);
+  private readonly writer = new ResponseWriter(this.response);
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  readonly handle = (vcpu: Vcpu): void => {
+    const cpu = vcpu.cpu;
+    const result = this.call(vcpu, cpu.get(Reg.RBX), cpu.get(Reg.RCX), cpu.get(Reg.RDX), cpu.get(Reg.RSI), cpu.get(Reg.RDI));
+    setStatus(vcpu, result.status);
+    cpu.set(Reg.RBX, BigInt(result.bytes));
+    cpu.set(Reg.RCX, BigInt(result.completed));
+  };
+
+  private refuse(vcpu: Vcpu, status: number, reason: string): { status: number; bytes: number; completed: number } {
+    vcpu.log.write('warn', 'vmc', `CALL refused (${status}): ${reason}`);
+    return { status, bytes: 0, completed: 0 };
+  }
+
+  private call(vcpu: Vcpu, requestAddress: bigint, requestBytes: bigint, responseAddress: bigint, capacity: bigint, flags: bigint): { status: number; bytes: number; completed: number } {
+    if ((flags & ~BigInt(CALL_FLAGS_MASK)) !== 0n) return this.refuse(vcpu, Status.EINVAL, `reserved flags ${hex(flags)}`);
+    const physical = (flags & BigInt(CallFlag.PHYSICAL)) !== 0n;
+    if (requestBytes < BigInt(RequestHeader.size)) return this.refuse(vcpu, Status.EINVAL, `request of ${requestBytes} bytes is shorter than a header`);
+    if (requestBytes > BigInt(MAX_MESSAGE_SIZE)) return this.refuse(vcpu, Status.E2BIG, `request of ${requestBytes} bytes exceeds ${MAX_MESSAGE_SIZE}`);
+    if (capacity < BigInt(ResponseHeader.size)) return this.refuse(vcpu, Status.ENOSPC, `response capacity ${capacity} cannot hold a header`);
+    if (requestAddress % 8n !== 0n || responseAddress % 8n !== 0n) return this.refuse(vcpu, Status.EINVAL, 'request and response must be 8-byte aligned');
+    const length = Number(requestBytes);
+    const room = capacity > BigInt(MAX_MESSAGE_SIZE) ? MAX_MESSAGE_SIZE : Number(capacity);
+    if (overlaps(requestAddress, length, responseAddress, room)) return this.refuse(vcpu, Status.EINVAL, 'request and response overlap');
+    const source = resolveBuffer(vcpu.cpu, requestAddress, length, physical, false);
+    if (!source.ok) return this.refuse(vcpu, source.status, `request: ${source.reason}`);
+    const target = resolveBuffer(vcpu.cpu, responseAddress, room, physical, true);
+    if (!target.ok) return this.refuse(vcpu, target.status, `response: ${target.reason}`);
+    const request = this.request.subarray(0, length);
+    copyIn(vcpu.cpu.memory, source.pieces, request);
+    const decoded = decodeRequest(request);
+    if (!decoded.ok) return this.refuse(vcpu, decoded.error.status, decoded.error.reason);
+
+    const writer = this.writer;
+    writer.reset(room);
+    const stopOnError = (decoded.value.flags & RequestFlag.STOP_ON_ERROR) !== 0;
+    let completed = 0;
+    for (const entry of decoded.value.entries) {
+      const answer = runOp(vcpu, this.ctx, entry.op, entry.args);
+      const fits =
+        typeof answer === 'number' ? writer.status(entry.op, answer)
+        : answer instanceof Uint8Array ? writer.data(entry.op, answer)
+        : writer.entry(entry.op, 0, answer.length, answer.fill);
+      if (!fits) break;
+      completed++;
+      const status = typeof answer === 'number' ? answer : 0;
+      if (status !== 0) vcpu.log.write('debug', 'vmc', `CALL entry ${completed - 1} ${opName(entry.op)}: status ${status}`);
+      if (status !== 0 && stopOnError) break;
+    }
+    const bytes = writer.finish();
+    copyOut(vcpu.cpu.memory, target.pieces, this.response.subarray(0, bytes));
+    return { status: writer.exhausted ? Status.ENOSPC : Status.OK, bytes, completed };
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The CALL ops, VMM side: each takes its argument bytes and answers a status or result data.
+ * Layouts and argument checks come from shell-protocol; the answers from the VMM's shared state.
+ */
+import {
+  ALL_VCPUS, LOG_LEVEL_QUERY, MAX_ECHO_BYTES, MAX_MEM_READ_BYTES, Op, PRIVILEGED_OPS, Status, VcpuState,
+} from '../../shell-protocol/constants.js';
+import {
+  decodeAddressArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs, decodeRangeArgs, decodeVcpuArgs,
+  encodeExitStats, encodeLogLevelResult, encodeLogRead, encodeOps, encodeProtected, encodeRegs, encodeText,
+  encodeTranslation, encodeVmInfo, exitStatsSize, opsSize,
+} from '../../shell-protocol/ops.js';
+import { EXIT_REASON_COUNT } from '../../shell-protocol/exit-reasons.js';
+import { RegisterSnapshot, VmInfo } from '../../shell-protocol/structs.js';
+import { gpa, gva, hex } from '../hw/address.js';
+import { Attention } from '../hw/cpu.js';
+import { walk } from '../hw/mmu.js';
+import { CR0_PG, SysReg } from '../hw/registers.js';
+import { LEVELS } from '../log-ring.js';
+import { Control } from '../shared.js';
+import type { Vcpu } from '../vcpu.js';
+import { LOGO, HELLO_MESSAGE } from '../vmc.js';
+import { type ServiceContext, VMM_NAME } from './context.js';
+
+/** An op's answer: a status without data, data bytes, or data written straight into the response. */
+export type OpAnswer =
+  | number
+  | Uint8Array
+  | { readonly length: number; readonly fill: Fill };
+
+export type OpHandler = (vcpu: Vcpu, ctx: ServiceContext, args: Uint8Array) => OpAnswer;
+
+const STATE_CODE = { 'not-started': VcpuState.NOT_STARTED, running: VcpuState.RUNNING, halted: VcpuState.HALTED, stopped: VcpuState.STOPPED } as const;
+const BANNER = encodeText(`GREETINGS FROM VMX-ROOT...\n${LOGO}\n${HELLO_MESSAGE}\n`);
+
+type Fill = (bytes: Uint8Array, at: number) => void;
+function filled(length: number, fill: Fill): OpAnswer {
+  return { length, fill };
+}
+
+function noArgs(args: Uint8Array, answer: () => OpAnswer): OpAnswer {
+  return args.length === 0 ? answer() : Status.EINVAL;
+}
+
+function vcpuIndex(ctx: ServiceContext, args: Uint8Array, allowAll: boolean): number | undefined {
+  const decoded = decodeVcpuArgs(args);
+  if (!decoded.ok) return undefined;
+  const v = decoded.value;
+  if (v === ALL_VCPUS) return allowAll ? v : undefined;
+  return v < ctx.shared.vcpus ? v : undefined;
+}
+
+const hello: OpHandler = (_vcpu, _ctx, args) => noArgs(args, () => BANNER);
+
+const vmInfo: OpHandler = (_vcpu, ctx, args) =>
+  noArgs(args, () =>
+    encodeVmInfo({
+      vcpuCount: ctx.shared.vcpus,
+      logLevel: Atomics.load(ctx.shared.control, Control.LOG_LEVEL),
+      memoryBytes: BigInt(ctx.shared.memory.size),
+      uptimeNs: BigInt(Math.round(ctx.shared.uptimeMs() * 1e6)),
+      vmmName: VMM_NAME,
+    }, new Uint8Array(VmInfo.size)),
+  );
+
+const vcpuRegs: OpHandler = (vcpu, ctx, args) => {
+  const target = vcpuIndex(ctx, args, false);
+  if (target === undefined) return Status.EINVAL;
+  // The caller's own registers as of this VMCALL; another vCPU's as of its last exit.
+  if (target === vcpu.index) vcpu.publishSnapshot();
+  else ctx.shared.kick(target, Attention.SNAPSHOT);
+  const s = ctx.shared.readSnapshot(target);
+  return encodeRegs({
+    vcpu: target, state: STATE_CODE[s.state], sequence: s.sequence, lastExitReason: s.lastExitReason, cpl: s.cpl,
+    gprs: s.gprs, rip: s.rip, rflags: s.rflags, cr0: s.cr0, cr2: s.cr2, cr3: s.cr3, cr4: s.cr4, efer: s.efer,
+    fsBase: s.fsBase, gsBase: s.gsBase, cs: s.cs, ds: s.ds, es: s.es, fs: s.fs, gs: s.gs, ss: s.ss,
+  }, new Uint8Array(RegisterSnapshot.size));
+};
+
+const exitStats: OpHandler = (_vcpu, ctx, args) => {
+  const target = vcpuIndex(ctx, args, true);
+  if (target === undefined) return Status.EINVAL;
+  const shared = ctx.shared;
+  const counts = new Array<number>(EXIT_REASON_COUNT).fill(0);
+  const vcpus = target === ALL_VCPUS ? [...Array(shared.vcpus).keys()] : [target];
+  for (const v of vcpus) for (let r = 0; r < EXIT_REASON_COUNT; r++) counts[r]! += shared.exitCount(v, r);
+  const nonZero = counts.filter((n) => n !== 0).length;
+  return filled(exitStatsSize(nonZero), (bytes, at) => encodeExitStats(target, counts, bytes, at));
+};
+
+const logRead: OpHandler = (_vcpu, ctx, args) => {
+  const decoded = decodeLogReadArgs(args);
+  if (!decoded.ok) return decoded.error.status;
+  const cursor = decoded.value.cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(decoded.value.cursor);
+  const result = ctx.shared.log.read(cursor, decoded.value.maxRecords);
+  return encodeLogRead({
+    nextCursor: BigInt(result.nextCursor),
+    lost: BigInt(result.lost),
+    records: result.records.map((r) => ({ sequence: BigInt(r.sequence), timeNs: BigInt(Math.round(r.timeMs * 1e6)), level: LEVELS.indexOf(r.level), scope: r.scope, message: r.message })),
+  });
+};
+
+const translate: OpHandler = (vcpu, _ctx, args) => {
+  const decoded = decodeAddressArgs(args);
+  if (!decoded.ok) return decoded.error.status;
+  const regs = vcpu.cpu.regs.values;
+  const paging = (regs[SysReg.CR0]! & CR0_PG) !== 0n;
+  const result = walk(vcpu.cpu.memory, paging ? regs[SysReg.CR3]! : undefined, gva(decoded.value));
+  if (!result.ok) return Status.EFAULT;
+  return encodeTranslation({ gpa: result.gpa, pageSize: BigInt(result.pageSize), flags: result.flags });
+};
+
+const memRead: OpHandler = (_vcpu, ctx, args) => {
+  const decoded = decodeMemReadArgs(args);
+  if (!decoded.ok) return decoded.error.status;
+  const { gpa: start, length } = decoded.value;
+  if (length === 0) return Status.EINVAL;
+  if (length > MAX_MEM_READ_BYTES) return Status.E2BIG;
+  if (!ctx.shared.memory.contains(start, length)) return Status.EFAULT;
+  const source = ctx.shared.memory.slice(gpa(start), length);
+  return filled(length, (bytes, at) => bytes.set(source, at));
+};
+
+const PROTECT_STATUS = { ok: Status.OK, 'outside-memory': Status.EFAULT, overlap: Status.EEXIST, full: Status.EBUSY, 'not-found': Status.ENOENT } as const;
+
+const protect: OpHandler = (vcpu, ctx, args) => {
+  const decoded = decodeRangeArgs(args);
+  if (!decoded.ok) return decoded.error.status;
+  const { gpa: start, length } = decoded.value;
+  const result = ctx.protectedRanges.protect(start, length);
+  if (result === 'ok') vcpu.log.write('info', 'ept', `Protected ${hex(start)}-${hex(start + length - 1n)} against guest writes`);
+  return PROTECT_STATUS[result];
+};
+
+const unprotect: OpHandler = (vcpu, ctx, args) => {
+  const decoded = decodeRangeArgs(args);
+  if (!decoded.ok) return decoded.error.status;
+  const result = ctx.protectedRanges.unprotect(decoded.value.gpa, decoded.value.length);
+  if (result === 'ok') vcpu.log.write('info', 'ept', `Unprotected ${hex(decoded.value.gpa)}+${hex(decoded.value.length)}`);
+  return PROTECT_STATUS[result];
+};
+
+const protectedList: OpHandler = (_vcpu, ctx, args) => noArgs(args, () => encodeProtected(ctx.protectedRanges.list()));
+
+const statsReset: OpHandler = (vcpu, ctx, args) => {
+  const target = vcpuIndex(ctx, args, true);
+  if (target === undefined) return Status.EINVAL;
+  const vcpus = target === ALL_VCPUS ? [...Array(ctx.shared.vcpus).keys()] : [target];
+  for (const v of vcpus) ctx.shared.resetExitCounts(v);
+  vcpu.log.write('info', 'vmc', `Exit counters reset (${target === ALL_VCPUS ? 'all vCPUs' : `vCPU ${target}`})`);
+  return Status.OK;
+};
+
+const logLevel: OpHandler = (_vcpu, ctx, args) => {
+  const decoded = decodeLogLevelArgs(args);
+  if (!decoded.ok) return decoded.error.status;
+  const previous = Atomics.load(ctx.shared.control, Control.LOG_LEVEL);
+  if (decoded.value !== LOG_LEVEL_QUERY) Atomics.store(ctx.shared.control, Control.LOG_LEVEL, decoded.value);
+  return encodeLogLevelResult(previous, Atomics.load(ctx.shared.control, Control.LOG_LEVEL));
+};
+
+const echo: OpHandler = (_vcpu, _ctx, args) => (args.length > MAX_ECHO_BYTES ? Status.E2BIG : filled(args.length, (bytes, at) => bytes.set(args, at)));
+
+const HANDLERS = new Map<number, OpHandler>([
+  [Op.HELLO, hello],
+  [Op.VM_INFO, vmInfo],
+  [Op.VCPU_REGS, vcpuRegs],
+  [Op.EXIT_STATS, exitStats],
+  [Op.LOG_READ, logRead],
+  [Op.TRANSLATE, translate],
+  [Op.MEM_READ, memRead],
+  [Op.PROTECT, protect],
+  [Op.UNPROTECT, unprotect],
+  [Op.PROTECTED, protectedList],
+  [Op.STATS_RESET, statsReset],
+  [Op.LOG_LEVEL, logLevel],
+  [Op.ECHO, echo],
+]);
+
+const OP_LIST = [...Object.entries(Op)].map(([name, op]) => ({ op, name, privileged: PRIVILEGED_OPS.has(op) }));
+HANDLERS.set(Op.OPS, (_vcpu, _ctx, args) => noArgs(args, () => filled(opsSize(OP_LIST.length), (bytes, at) => encodeOps(OP_LIST, bytes, at))));
+
+/** Run one op for a caller at `cpl`: ENOSYS for an unknown op, EPERM for a privileged one at CPL 3. */
+export function runOp(vcpu: Vcpu, ctx: ServiceContext, op: number, args: Uint8Array): OpAnswer {
+  const handler = HANDLERS.get(op);
+  if (!handler) return Status.ENOSYS;
+  if (vcpu.cpu.cpl !== 0 && PRIVILEGED_OPS.has(op as Op)) return Status.EPERM;
+  return handler(vcpu, ctx, args);
+}
