@@ -18,6 +18,8 @@ export const Sys = {
   CLOCK_GETTIME: 228,
   /** ymir-guest's own: a root process asks the kernel to execute VMCALL at CPL 0 for it. */
   YMIR_VMCALL: 0x1000,
+  /** ymir-guest's own: map the VMM's shared exit-counter page (MAP_SHARED) read-only into the process. */
+  YMIR_MAP_COUNTERS: 0x1001,
 } as const;
 
 export const Errno = { EPERM: 1, ENOENT: 2, EBADF: 9, ENOMEM: 12, EFAULT: 14, ENODEV: 19, EINVAL: 22, ENOTTY: 25, ENOSYS: 38 } as const;
@@ -31,6 +33,9 @@ export const Ioctl = {
   /** Bytes waiting to be read (Linux's FIONREAD). */
   FIONREAD: 0x541b,
 } as const;
+
+/** Where YMIR_MAP_COUNTERS maps the counter page in a process. */
+export const USER_COUNTERS_PAGE = 0x500000n;
 
 /** File descriptors every process starts with. */
 export const Fd = { STDIN: 0, STDOUT: 1, STDERR: 2, DATA: 3 } as const;

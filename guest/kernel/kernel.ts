@@ -6,7 +6,7 @@
  */
 import { gva } from '../../vmm/hw/address.js';
 import { type GuestCpu, type InterruptFrame, type InterruptHandler, Reg, Vector } from '../../vmm/hw/guest-cpu.js';
-import { Errno, Fd, Ioctl, ProcessEnded, Signal, SignalDelivery, Sys, VMCALL_BLOCK_BYTES } from '../abi.js';
+import { Errno, Fd, Ioctl, ProcessEnded, Signal, SignalDelivery, Sys, USER_COUNTERS_PAGE, VMCALL_BLOCK_BYTES } from '../abi.js';
 import { UserRuntime } from '../user/runtime.js';
 import type { Program } from '../user/program.js';
 import {
@@ -49,6 +49,7 @@ interface Process {
   brk: bigint;
   readonly handledSignals: Set<number>;
   readonly files: Map<number, { data: Uint8Array; offset: number }>;
+  countersMapped: boolean;
 }
 
 export class Kernel {
@@ -216,7 +217,7 @@ export class Kernel {
   exec(program: Program, argv: readonly string[], uid = 0): number {
     const cpu = this.cpu;
     const space = new AddressSpace(cpu, this.pages);
-    const process: Process = { pid: this.nextPid++, uid, space, brk: USER_HEAP, handledSignals: new Set(), files: new Map() };
+    const process: Process = { pid: this.nextPid++, uid, space, brk: USER_HEAP, handledSignals: new Set(), files: new Map(), countersMapped: false };
     try {
       space.mapUserPage(USER_TEXT, { readOnly: true, executable: true });
       for (let i = 1; i <= USER_STACK_PAGES; i++) space.mapUserPage(USER_STACK_TOP - BigInt(i * PAGE));
@@ -233,6 +234,7 @@ export class Kernel {
     } finally {
       this.current = undefined;
       this.tty.raw = false;
+      if (process.countersMapped) this.vmcallAtCpl0([3n, 0n]); // the page goes back to the allocator
       cpu.writeCr(3, BigInt(this.kernelPml4));
       space.destroy();
     }
@@ -274,6 +276,7 @@ export class Kernel {
       case Sys.CLOCK_GETTIME: return this.uptimeNs();
       case Sys.EXIT: throw new ProcessEnded(Number(a0 & 0xffn), undefined);
       case Sys.YMIR_VMCALL: return this.sysVmcall(process, a0);
+      case Sys.YMIR_MAP_COUNTERS: return this.sysMapCounters(process);
       default: return fail(Errno.ENOSYS);
     }
   }
@@ -367,23 +370,45 @@ export class Kernel {
     return 0n;
   }
 
+  /**
+   * YMIR_MAP_COUNTERS: give the process a read-only page that the VMM keeps its exit counters in
+   * (MAP_SHARED, issued here at CPL 0 with the page's physical address).
+   */
+  private sysMapCounters(process: Process): bigint {
+    if (process.uid !== 0) return fail(Errno.EPERM);
+    if (process.countersMapped) return USER_COUNTERS_PAGE;
+    const frame = process.space.mapUserPage(USER_COUNTERS_PAGE, { readOnly: true });
+    const status = this.vmcallAtCpl0([3n, BigInt(frame), 0n, 0n, 0n, 0n]);
+    if (status === undefined) return fail(Errno.ENODEV);
+    if (status[0] !== 0n) return fail(Errno.EINVAL);
+    process.countersMapped = true;
+    return USER_COUNTERS_PAGE;
+  }
+
+  /** VMCALL at CPL 0 with RAX..RDI; RAX, RBX, RCX after it, or undefined when it raised #UD. */
+  private vmcallAtCpl0(registers: readonly bigint[]): [bigint, bigint, bigint] | undefined {
+    const cpu = this.cpu;
+    [Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI].forEach((reg, i) => cpu.set(reg, registers[i] ?? 0n));
+    this.expectUd = true;
+    try {
+      cpu.vmcall();
+    } catch (error) {
+      if (error instanceof KernelFixup) return undefined;
+      throw error;
+    } finally {
+      this.expectUd = false;
+    }
+    return [cpu.get(Reg.RAX), cpu.get(Reg.RBX), cpu.get(Reg.RCX)];
+  }
+
   /** YMIR_VMCALL: VMCALL at CPL 0 on behalf of a root process (a guest driver's job). */
   private sysVmcall(process: Process, block: bigint): bigint {
     if (process.uid !== 0) return fail(Errno.EPERM);
     const bytes = this.copyFromUser(block, VMCALL_BLOCK_BYTES);
     const view = new DataView(bytes.buffer);
-    const cpu = this.cpu;
-    [Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI].forEach((reg, i) => cpu.set(reg, view.getBigUint64(i * 8, true)));
-    this.expectUd = true;
-    try {
-      cpu.vmcall();
-    } catch (error) {
-      if (error instanceof KernelFixup) return fail(Errno.ENODEV);
-      throw error;
-    } finally {
-      this.expectUd = false;
-    }
-    [Reg.RAX, Reg.RBX, Reg.RCX].forEach((reg, i) => view.setBigUint64(i * 8, cpu.get(reg), true));
+    const result = this.vmcallAtCpl0([0, 1, 2, 3, 4, 5].map((i) => view.getBigUint64(i * 8, true)));
+    if (result === undefined) return fail(Errno.ENODEV);
+    result.forEach((value, i) => view.setBigUint64(i * 8, value, true));
     this.copyToUser(block, bytes.subarray(0, 24));
     return 0n;
   }

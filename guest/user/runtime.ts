@@ -157,6 +157,13 @@ export class UserRuntime {
     this.handled.add(signal);
   }
 
+  /** The VMM's exit counters, mapped read-only into this process (MAP_SHARED through the kernel). */
+  mapCounters(): Gva {
+    const result = this.syscall(Sys.YMIR_MAP_COUNTERS);
+    if (result === -BigInt(Errno.ENODEV)) throw new VmcallUnavailable();
+    return gva(this.check('ymir_map_counters', result));
+  }
+
   /** VMCALL at the process's own CPL 3. Throws VmcallUnavailable when it raises #UD. */
   vmcall(regs: VmcallRegisters): VmcallRegisters {
     const cpu = this.cpu;

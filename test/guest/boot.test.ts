@@ -37,7 +37,7 @@ describe('the guest OS', () => {
 
   it('runs the seed ymirsh: the VMM prints the logo in Ymir\'s log format', async () => {
     const c = await boot();
-    await c.type('ymirsh\r');
+    await c.type('ymirsh-seed\r');
     await c.waitFor('This OS is hypervisored by Ymir.');
     const text = c.text();
     expect(text).toContain('[INFO ] vmc     | GREETINGS FROM VMX-ROOT...\n   ____     __ ,---.    ,---..-./`) .-------.');
