@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-/** `ymir`: the host command. The embedded VM and its TUI arrive with the machine issue. */
-process.stdout.write('ymir-dbg: the VMCALL ABI is in shell-protocol/ (see shell-protocol/spec.md).\n');
+/** `ymir`: React's production build unless asked otherwise (the development build is slow), then the CLI. */
+process.env.NODE_ENV ??= 'production';
+await import('./cli.js');

@@ -1,0 +1,139 @@
+/**
+ * `ymir`: the host side of ymir-dbg. With no command it boots the embedded VM in the TUI; `console`,
+ * `run`, `stat` and `top` are the other ways to watch or drive it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { render } from 'ink';
+import { createElement } from 'react';
+import { createVm } from '../vmm/vm.js';
+import type { StopReason } from '../vmm/monitor-api.js';
+import { App } from './components/App.js';
+import { runConsole } from './console.js';
+import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
+import { type VmOptions, parseLogLevel, parseMemory, parseVcpus, vmConfig } from './options.js';
+import { runScript } from './run.js';
+import { runStat } from './stat.js';
+
+const EXIT_USAGE = 2;
+
+function describeStop(reason: StopReason): string {
+  switch (reason.kind) {
+    case 'debug-exit': return `the guest powered off with status ${reason.status}`;
+    case 'host-stop': return 'stopped by the host';
+    case 'triple-fault': return `vCPU ${reason.vcpu} triple-faulted at rip 0x${reason.rip.toString(16)}`;
+    case 'unhandled-exit': return reason.message;
+    case 'internal-error': return `internal error on vCPU ${reason.vcpu}: ${reason.message}`;
+  }
+}
+
+function withVmOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--vcpus <n>', 'vCPUs, one thread each').argParser(parseVcpus).default(2))
+    .addOption(new Option('--memory <size>', 'guest memory, e.g. 64M or 1G').argParser(parseMemory).default(64 * 2 ** 20, '64M'))
+    .option('--stealth', 'hide the hypervisor: VMCALL raises #UD, CPUID shows none', false)
+    .addOption(new Option('--log-level <level>', 'VMM log level').argParser(parseLogLevel).default('info'));
+}
+
+async function tui(options: VmOptions): Promise<number> {
+  const { stdout, stdin } = process;
+  if (!stdout.isTTY || !stdin.isTTY) {
+    process.stderr.write('ymir: the TUI needs a terminal. Use `ymir console` for a plain serial console, or `ymir run SCRIPT` for a scripted session.\n');
+    return EXIT_USAGE;
+  }
+  if ((stdout.columns ?? 0) < MIN_COLUMNS || (stdout.rows ?? 0) < MIN_ROWS) {
+    process.stderr.write(`ymir: the terminal is ${stdout.columns}x${stdout.rows}; the TUI needs at least ${MIN_COLUMNS}x${MIN_ROWS}. Resize it, or use \`ymir console\`.\n`);
+    return EXIT_USAGE;
+  }
+  const vm = createVm(vmConfig(options));
+  vm.start();
+  stdout.write('\x1b[?1049h'); // the alternate screen, restored on exit
+  let quit!: () => void;
+  const quitting = new Promise<void>((resolve) => { quit = resolve; });
+  const app = render(createElement(App, { vm, onQuit: quit }), { exitOnCtrlC: false });
+  await Promise.race([quitting, vm.waitForStop().then(() => new Promise<void>((resolve) => setTimeout(resolve, 1500)))]);
+  app.unmount();
+  stdout.write('\x1b[?1049l');
+  const reason = await vm.stop();
+  stdout.write(`ymir: VM ${describeStop(reason)}\n`);
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let status = 0;
+  const program = new Command('ymir')
+    .description('ymir-dbg: a debug shell over VMCALL, on a modelled VMX machine')
+    .exitOverride()
+    .showHelpAfterError();
+  withVmOptions(program).action(async (options: VmOptions) => { status = await tui(options); });
+
+  withVmOptions(program.command('console').description('COM1 on this terminal, no TUI (Ctrl-A X quits)')).action(async (options: VmOptions) => {
+    const vm = createVm(vmConfig(options));
+    await runConsole(vm, process.stdin, process.stdout);
+    const reason = await vm.stop();
+    process.stdout.write(`\r\nymir: VM ${describeStop(reason)}\r\n`);
+    status = reason.kind === 'debug-exit' ? reason.status : 0;
+  });
+
+  withVmOptions(program.command('run').description('boot headless, run ymirsh commands, exit with their status'))
+    .argument('[script]', 'a file of ymirsh commands, one a line (# comments)')
+    .option('-c, --commands <cmds>', 'commands separated by ;')
+    .option('--json', 'print the JSON objects ymirsh writes to COM2', false)
+    .option('-k, --keep-going', 'run every command even after one fails', false)
+    .addOption(new Option('--timeout <seconds>', 'give up after this long (exit 124)').argParser((v) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new InvalidArgumentError('a positive number of seconds.');
+      return n;
+    }).default(30))
+    .option('--transcript <file>', 'write everything COM1 carried to FILE')
+    .action(async (file: string | undefined, options: VmOptions & { commands?: string; json: boolean; keepGoing: boolean; timeout: number; transcript?: string }) => {
+      let script: string;
+      if (options.commands !== undefined) script = options.commands.split(';').join('\n');
+      else if (file !== undefined) {
+        try {
+          script = readFileSync(file, 'utf8');
+        } catch (error) {
+          process.stderr.write(`ymir run: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+          status = EXIT_USAGE;
+          return;
+        }
+      } else {
+        process.stderr.write('ymir run: give a SCRIPT file or -c COMMANDS\n');
+        status = EXIT_USAGE;
+        return;
+      }
+      const vm = createVm(vmConfig(options));
+      const result = await runScript(vm, { script, json: options.json, keepGoing: options.keepGoing, timeoutMs: options.timeout * 1000 });
+      if (options.transcript) writeFileSync(options.transcript, result.transcript);
+      process.stdout.write(options.json ? result.json.map((line) => `${line}\n`).join('') : result.text);
+      if (result.stop === undefined) process.stderr.write(`ymir run: timed out after ${options.timeout} s\n`);
+      else if (result.stop.kind !== 'debug-exit') process.stderr.write(`ymir run: VM ${describeStop(result.stop)}\n`);
+      status = result.status;
+    });
+
+  withVmOptions(program.command('stat').description('exit counters like kvm_stat'))
+    .option('-1, --once', 'print the table once and exit', false)
+    .option('-l, --log', 'one line of rates per interval', false)
+    .addOption(new Option('--interval <seconds>', 'refresh interval').argParser(Number).default(1))
+    .action(async (options: VmOptions & { once: boolean; log: boolean; interval: number }) => {
+      const vm = createVm(vmConfig(options));
+      let interrupted = false;
+      process.once('SIGINT', () => { interrupted = true; });
+      await runStat(vm, { once: options.once, logLines: options.log, intervalMs: options.interval * 1000 }, process.stdout, () => interrupted);
+      await vm.stop();
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    const code = (error as { exitCode?: number; code?: string }).exitCode;
+    if (code !== undefined) return (error as { code?: string }).code === 'commander.helpDisplayed' || (error as { code?: string }).code === 'commander.version' ? 0 : EXIT_USAGE;
+    throw error;
+  }
+  return status;
+}
+
+
+process.exitCode = await main(process.argv.slice(2));
+// Worker threads are gone once every VM stopped; leave now rather than wait on stray timers.
+process.exit();
