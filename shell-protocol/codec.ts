@@ -142,7 +142,6 @@ export function decodeRequest(bytes: Uint8Array): Decoded<RequestView> {
  * as ENOSPC with the length it needs, when its header still fits; the writer then refuses more.
  */
 export class ResponseWriter {
-  private bytes: Uint8Array;
   private view: DataView;
   private at = ResponseHeader.size;
   private count = 0;
@@ -150,8 +149,8 @@ export class ResponseWriter {
   /** True once an entry did not fit: later entries are not run. */
   exhausted = false;
 
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
+  /** The response is written at the start of `bytes`. */
+  constructor(readonly bytes: Uint8Array) {
     this.view = viewOf(bytes);
   }
 

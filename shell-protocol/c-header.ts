@@ -1,0 +1,92 @@
+/**
+ * The C header of ABI v1, rendered from the same tables the TypeScript codec uses: constants,
+ * packed little-endian structs, and static asserts of every size and offset.
+ * `npx tsx scripts/gen-c-header.ts` writes shell-protocol/include/ymir_vmc.h.
+ */
+import * as C from './constants.js';
+import { ExitReason } from './exit-reasons.js';
+import type { FieldType } from './layout.js';
+import { ALL_STRUCTS } from './structs.js';
+
+const C_TYPE: Record<FieldType, string> = { u8: 'uint8_t', u16: 'uint16_t', u32: 'uint32_t', u64: 'uint64_t', s32: 'int32_t' };
+
+function hex(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0')}u`;
+}
+
+function defines(prefix: string, table: Record<string, number>, format: (n: number) => string = String): string[] {
+  return Object.entries(table).map(([name, value]) => `#define ${`${prefix}${name}`.padEnd(40)} ${format(value)}`);
+}
+
+export function renderCHeader(): string {
+  const out: string[] = [
+    '/* SPDX-License-Identifier: MIT */',
+    '/*',
+    ' * ymir_vmc.h - the ymir-dbg VMCALL ABI, version 1.0 (see shell-protocol/spec.md).',
+    ' *',
+    ' * GENERATED from the TypeScript in shell-protocol/ by scripts/gen-c-header.ts. Do not edit by hand.',
+    ' * All fields are little-endian; every struct is packed and naturally aligned.',
+    ' */',
+    '#ifndef YMIR_VMC_H',
+    '#define YMIR_VMC_H',
+    '',
+    '#include <stddef.h>',
+    '#include <stdint.h>',
+    '',
+    '/* Magic numbers and version. */',
+    `#define YMIR_VMC_MAGIC                           ${hex(C.VMC_MAGIC)} /* "YMIR": PROBE's RBX */`,
+    `#define YMIR_VMC_REQUEST_MAGIC                   ${hex(C.REQUEST_MAGIC)} /* "YMRQ" */`,
+    `#define YMIR_VMC_RESPONSE_MAGIC                  ${hex(C.RESPONSE_MAGIC)} /* "YMRS" */`,
+    `#define YMIR_VMC_SHARED_PAGE_MAGIC               ${hex(C.SHARED_PAGE_MAGIC)} /* "YMSC" */`,
+    `#define YMIR_VMC_ABI_MAJOR                       ${C.ABI_MAJOR}`,
+    `#define YMIR_VMC_ABI_MINOR                       ${C.ABI_MINOR}`,
+    '',
+    '/* Limits. */',
+    `#define YMIR_VMC_MAX_MESSAGE_SIZE                ${C.MAX_MESSAGE_SIZE}`,
+    `#define YMIR_VMC_MAX_ENTRIES                     ${C.MAX_ENTRIES}`,
+    `#define YMIR_VMC_MAX_ECHO_BYTES                  ${C.MAX_ECHO_BYTES}`,
+    `#define YMIR_VMC_MAX_MEM_READ_BYTES              ${C.MAX_MEM_READ_BYTES}`,
+    `#define YMIR_VMC_MAX_PROTECTED_RANGES            ${C.MAX_PROTECTED_RANGES}`,
+    `#define YMIR_VMC_ALL_VCPUS                       ${hex(C.ALL_VCPUS)}`,
+    `#define YMIR_VMC_LOG_LEVEL_QUERY                 ${hex(C.LOG_LEVEL_QUERY)}`,
+    '',
+    '/* Services (RAX). */',
+    ...defines('YMIR_VMC_SERVICE_', C.Service),
+    '',
+    '/* PROBE feature bits (RDX). */',
+    ...defines('YMIR_VMC_FEATURE_', C.Feature, hex),
+    '',
+    '/* CALL flags (RDI) and request header flags. */',
+    ...defines('YMIR_VMC_CALL_', C.CallFlag, hex),
+    ...defines('YMIR_VMC_REQUEST_', C.RequestFlag, hex),
+    '',
+    '/* Ops. */',
+    ...defines('YMIR_VMC_OP_', C.Op),
+    '',
+    '/* Status codes: 0 or a negative Linux errno. */',
+    ...defines('YMIR_VMC_', C.Status),
+    '',
+    '/* vCPU states, log levels, page flags. */',
+    ...defines('YMIR_VMC_VCPU_', C.VcpuState),
+    ...defines('YMIR_VMC_LOG_', C.LogLevel),
+    ...defines('YMIR_VMC_PAGE_', C.PageFlag, hex),
+    ...defines('YMIR_VMC_OPINFO_', C.OpInfoFlag, hex),
+    '',
+    '/* Basic exit reasons (Intel SDM Vol. 3C, Appendix C). */',
+    ...defines('YMIR_VMC_EXIT_', ExitReason),
+    '',
+  ];
+  for (const layout of ALL_STRUCTS) {
+    out.push(`/* ${layout.doc} */`, `struct ${layout.cName} {`);
+    for (const field of layout.fields) {
+      const array = field.count ? `[${field.count}]` : '';
+      out.push(`\t${`${C_TYPE[field.type]} ${field.name}${array};`.padEnd(36)} /* ${String(field.offset).padStart(3)}: ${field.doc} */`);
+    }
+    out.push(`} __attribute__((packed)); /* ${layout.size} bytes */`);
+    out.push(`_Static_assert(sizeof(struct ${layout.cName}) == ${layout.size}, "${layout.cName} size");`);
+    for (const field of layout.fields) out.push(`_Static_assert(offsetof(struct ${layout.cName}, ${field.name}) == ${field.offset}, "${layout.cName}.${field.name}");`);
+    out.push('');
+  }
+  out.push('#endif /* YMIR_VMC_H */', '');
+  return out.join('\n');
+}

@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_ENTRIES, Op, RequestFlag, ResponseWriter, Status, decodeRequest, decodeResponse, encodeRequest, isStatus,
+} from '../../shell-protocol/index.js';
+
+const anyOp = fc.constantFrom(...Object.values(Op));
+const entry = fc.record({ op: anyOp, args: fc.uint8Array({ maxLength: 64 }) });
+
+describe('CALL requests', () => {
+  it('round-trip every valid request', () => {
+    fc.assert(fc.property(fc.array(entry, { maxLength: 40 }), fc.boolean(), (entries, stop) => {
+      const bytes = encodeRequest(entries, stop ? RequestFlag.STOP_ON_ERROR : 0);
+      const decoded = decodeRequest(bytes);
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) return;
+      expect(decoded.value.flags).toBe(stop ? RequestFlag.STOP_ON_ERROR : 0);
+      expect(decoded.value.entries.map((e) => ({ op: e.op, args: Uint8Array.from(e.args) }))).toEqual(entries);
+    }));
+  });
+
+  it('never throw on random bytes and always answer a defined status', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+      const decoded = decodeRequest(bytes);
+      if (!decoded.ok) expect(isStatus(decoded.error.status)).toBe(true);
+    }), { numRuns: 2000 });
+  });
+
+  it('never throw on mutated valid requests and always answer a defined status', () => {
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 8 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (entries, flips) => {
+      const bytes = encodeRequest(entries).slice();
+      for (const [at, value] of flips) bytes[at % bytes.length] = value;
+      const decoded = decodeRequest(bytes);
+      if (!decoded.ok) expect(isStatus(decoded.error.status)).toBe(true);
+      else expect(decoded.value.entries.length).toBeLessThanOrEqual(MAX_ENTRIES);
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('CALL responses', () => {
+  it('round-trip every set of answers that fits', () => {
+    fc.assert(fc.property(fc.array(fc.record({ op: anyOp, data: fc.uint8Array({ maxLength: 100 }), failed: fc.boolean() }), { maxLength: 20 }), (answers) => {
+      const writer = new ResponseWriter(new Uint8Array(8192));
+      for (const a of answers) expect(a.failed ? writer.status(a.op, Status.EINVAL) : writer.data(a.op, a.data)).toBe(true);
+      const length = writer.finish();
+      const decoded = decodeResponse(new Uint8Array(writer.bytes.buffer, 0, length));
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) return;
+      expect(decoded.value.entries.map((e) => ({ op: e.op, status: e.status, data: Uint8Array.from(e.data) }))).toEqual(
+        answers.map((a) => ({ op: a.op, status: a.failed ? Status.EINVAL : 0, data: a.failed ? new Uint8Array(0) : a.data })),
+      );
+      expect(decoded.value.firstError).toBe(answers.some((a) => a.failed) ? Status.EINVAL : 0);
+    }));
+  });
+
+  it('report the size an entry needs when the response space runs out, and run nothing after it', () => {
+    const writer = new ResponseWriter(new Uint8Array(64));
+    expect(writer.data(Op.ECHO, new Uint8Array(8))).toBe(true);
+    expect(writer.data(Op.MEM_READ, new Uint8Array(100))).toBe(false);
+    expect(writer.exhausted).toBe(true);
+    expect(writer.data(Op.ECHO, new Uint8Array(0))).toBe(false);
+    const bytes = new Uint8Array(64);
+    const length = writer.finish();
+    bytes.set(writer.bytes.subarray(0, length));
+    const decoded = decodeResponse(bytes.subarray(0, length));
+    expect(decoded.ok && decoded.value.entries.map((e) => [e.op, e.status, e.data.length, e.neededLength])).toEqual([[Op.ECHO, 0, 8, 8], [Op.MEM_READ, Status.ENOSPC, 0, 100]]);
+  });
+
+  it('never throw on random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+      const decoded = decodeResponse(bytes);
+      if (!decoded.ok) expect(decoded.error.status).toBe(Status.EPROTO);
+    }), { numRuns: 2000 });
+  });
+});
