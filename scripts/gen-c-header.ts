@@ -1,8 +1,10 @@
-/** Write shell-protocol/include/ymir_vmc.h from the TypeScript definitions. */
-import { writeFileSync } from 'node:fs';
+/** Write shell-protocol/include/ymir_vmc.h and the struct tables of spec.md from the TypeScript definitions. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderCHeader } from '../shell-protocol/c-header.js';
+import { renderCHeader, withSpecStructs } from '../shell-protocol/c-header.js';
 
-const target = fileURLToPath(new URL('../shell-protocol/include/ymir_vmc.h', import.meta.url));
-writeFileSync(target, renderCHeader());
-process.stdout.write(`wrote ${target}\n`);
+const header = fileURLToPath(new URL('../shell-protocol/include/ymir_vmc.h', import.meta.url));
+writeFileSync(header, renderCHeader());
+const spec = fileURLToPath(new URL('../shell-protocol/spec.md', import.meta.url));
+writeFileSync(spec, withSpecStructs(readFileSync(spec, 'utf8')));
+process.stdout.write(`wrote ${header} and the struct tables of ${spec}\n`);

@@ -167,7 +167,7 @@ export const SharedPageHeader = defineStruct('ymir_vmc_shared_page', 'Start of t
   { name: 'version_minor', type: 'u16', doc: 'ABI_MINOR' },
   { name: 'vcpu_count', type: 'u32', doc: 'vCPUs mirrored in this page (at most SHARED_PAGE_MAX_VCPUS)' },
   { name: 'reason_count', type: 'u32', doc: 'u64 counters per vCPU (EXIT_REASON_COUNT)' },
-  { name: 'sequence', type: 'u64', doc: 'odd while the VMM updates the page, even when stable' },
+  { name: 'sequence', type: 'u64', doc: 'zero in ABI 1.0 (reserved for an update protocol)' },
   { name: 'total_vcpus', type: 'u32', doc: 'vCPUs in the VM (may exceed vcpu_count)' },
   { name: 'reserved0', type: 'u32', doc: 'zero' },
 ] as const);

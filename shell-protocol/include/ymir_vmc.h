@@ -463,7 +463,7 @@ struct ymir_vmc_shared_page {
 	uint16_t version_minor;              /*   6: ABI_MINOR */
 	uint32_t vcpu_count;                 /*   8: vCPUs mirrored in this page (at most SHARED_PAGE_MAX_VCPUS) */
 	uint32_t reason_count;               /*  12: u64 counters per vCPU (EXIT_REASON_COUNT) */
-	uint64_t sequence;                   /*  16: odd while the VMM updates the page, even when stable */
+	uint64_t sequence;                   /*  16: zero in ABI 1.0 (reserved for an update protocol) */
 	uint32_t total_vcpus;                /*  24: vCPUs in the VM (may exceed vcpu_count) */
 	uint32_t reserved0;                  /*  28: zero */
 } __attribute__((packed)); /* 32 bytes */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { renderCHeader } from '../../shell-protocol/c-header.js';
+import { renderCHeader, withSpecStructs } from '../../shell-protocol/c-header.js';
 import { decodeRequest, decodeResponse } from '../../shell-protocol/codec.js';
 import { goldenVectors, renderManifest } from '../../shell-protocol/vectors.js';
 
@@ -15,6 +15,13 @@ describe('the generated C header', () => {
   it('is up to date with the TypeScript definitions', () => {
     const committed = readFileSync(join(root, 'include/ymir_vmc.h'), 'utf8');
     expect(committed, 'stale: run `npx tsx scripts/gen-c-header.ts`').toBe(renderCHeader());
+  });
+});
+
+describe('spec.md', () => {
+  it('has struct tables that match the definitions', () => {
+    const spec = readFileSync(join(root, 'spec.md'), 'utf8');
+    expect(spec, 'stale: run `npx tsx scripts/gen-c-header.ts`').toBe(withSpecStructs(spec));
   });
 });
 
