@@ -4,8 +4,9 @@
  * `npx tsx scripts/gen-c-header.ts` writes shell-protocol/include/ymir_vmc.h.
  */
 import * as C from './constants.js';
-import { ExitReason } from './exit-reasons.js';
+import { EXIT_REASON_COUNT, ExitReason } from './exit-reasons.js';
 import type { FieldType } from './layout.js';
+import { SHARED_PAGE_MAX_VCPUS } from './ops.js';
 import { ALL_STRUCTS } from './structs.js';
 
 const C_TYPE: Record<FieldType, string> = { u8: 'uint8_t', u16: 'uint16_t', u32: 'uint32_t', u64: 'uint64_t', s32: 'int32_t' };
@@ -47,6 +48,10 @@ export function renderCHeader(): string {
     `#define YMIR_VMC_MAX_ECHO_BYTES                  ${C.MAX_ECHO_BYTES}`,
     `#define YMIR_VMC_MAX_MEM_READ_BYTES              ${C.MAX_MEM_READ_BYTES}`,
     `#define YMIR_VMC_MAX_PROTECTED_RANGES            ${C.MAX_PROTECTED_RANGES}`,
+    `#define YMIR_VMC_MAX_LOG_RECORDS                 ${C.MAX_LOG_RECORDS}`,
+    `#define YMIR_VMC_PAGE_SIZE                       ${C.PAGE_SIZE}`,
+    `#define YMIR_VMC_EXIT_REASON_COUNT               ${EXIT_REASON_COUNT}`,
+    `#define YMIR_VMC_SHARED_PAGE_MAX_VCPUS           ${SHARED_PAGE_MAX_VCPUS}`,
     `#define YMIR_VMC_ALL_VCPUS                       ${hex(C.ALL_VCPUS)}`,
     `#define YMIR_VMC_LOG_LEVEL_QUERY                 ${hex(C.LOG_LEVEL_QUERY)}`,
     '',

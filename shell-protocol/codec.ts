@@ -126,7 +126,7 @@ export function decodeRequest(bytes: Uint8Array): Decoded<RequestView> {
     if (entryFlags !== 0) return fail(Status.EINVAL, `entry ${i} has reserved flags 0x${entryFlags.toString(16)}`);
     const argStart = at + RequestEntry.size;
     const end = argStart + align8(argLength);
-    if (argLength > bytes.length || end > bytes.length) return fail(Status.EINVAL, `entry ${i} arguments (${argLength} bytes) run past the request`);
+    if (end > bytes.length) return fail(Status.EINVAL, `entry ${i} arguments (${argLength} bytes) run past the request`);
     if (!paddingIsZero(bytes, argStart + argLength, end)) return fail(Status.EINVAL, `entry ${i} padding is not zero`);
     entries.push({ op, args: bytes.subarray(argStart, argStart + argLength) });
     at = end;
@@ -254,13 +254,15 @@ export function decodeResponse(bytes: Uint8Array): Decoded<ResponseView> {
   for (let i = 0; i < count; i++) {
     if (at + ResponseEntry.size > total) return fail(Status.EPROTO, `response entry ${i} runs past the response`);
     const dataLength = view.getUint32(at + ResponseEntry.offset.data_length, true);
+    const neededLength = view.getUint32(at + ResponseEntry.offset.needed_length, true);
     const dataStart = at + ResponseEntry.size;
-    if (dataLength > total || dataStart + align8(dataLength) > total) return fail(Status.EPROTO, `response entry ${i} data runs past the response`);
+    if (dataStart + align8(dataLength) > total) return fail(Status.EPROTO, `response entry ${i} data runs past the response`);
+    if (neededLength < dataLength) return fail(Status.EPROTO, `response entry ${i} needs ${neededLength} bytes but carries ${dataLength}`);
     entries.push({
       op: view.getUint16(at + ResponseEntry.offset.op, true),
       status: view.getInt32(at + ResponseEntry.offset.status, true),
       data: bytes.subarray(dataStart, dataStart + dataLength),
-      neededLength: view.getUint32(at + ResponseEntry.offset.needed_length, true),
+      neededLength,
     });
     at = dataStart + align8(dataLength);
   }

@@ -2,6 +2,7 @@
  * The numbers of VMCALL ABI v1. `spec.md` is the normative text; these tables are its source of
  * truth for code, and the C header is generated from them.
  */
+import { namesByValue } from './tables.js';
 
 /** "YMIR" as little-endian bytes: what PROBE returns in RBX. */
 export const VMC_MAGIC = 0x52494d59;
@@ -24,6 +25,8 @@ export const MAX_ENTRIES = 1024;
 /** Largest ECHO argument and MEM_READ length. */
 export const MAX_ECHO_BYTES = 4096;
 export const MAX_MEM_READ_BYTES = 65536;
+/** Most records one LOG_READ returns. */
+export const MAX_LOG_RECORDS = 256;
 /** Most write-protected ranges the VMM keeps. */
 export const MAX_PROTECTED_RANGES = 64;
 export const PAGE_SIZE = 4096;
@@ -90,11 +93,13 @@ export const PRIVILEGED_OPS: ReadonlySet<Op> = new Set<Op>([
   Op.LOG_LEVEL,
 ]);
 
-const opNames = new Map<number, OpName>(
-  (Object.entries(Op) as [OpName, Op][]).map(([name, n]) => [n, name]),
-);
+const opNames = namesByValue(Op);
 export function opName(op: number): string {
   return opNames.get(op) ?? `OP_${op}`;
+}
+/** The table key of an op number, or undefined for a number ABI v1 does not define. */
+export function opKey(op: number): OpName | undefined {
+  return opNames.get(op);
 }
 export function isOp(op: number): op is Op {
   return opNames.has(op);
@@ -133,9 +138,7 @@ const STATUS_MEANING: Record<StatusName, string> = {
   EOVERFLOW: 'value too large for the field',
 };
 
-const statusNames = new Map<number, StatusName>(
-  (Object.entries(Status) as [StatusName, Status][]).map(([name, n]) => [n, name]),
-);
+const statusNames = namesByValue(Status);
 export function isStatus(value: number): value is Status {
   return statusNames.has(value);
 }

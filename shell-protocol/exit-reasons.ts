@@ -2,6 +2,8 @@
  * Basic VM-exit reasons, numbered as the Intel SDM (Vol. 3C, Appendix C) and named as Linux's
  * EXIT_REASON_* in arch/x86/include/uapi/asm/vmx.h. Gaps are reasons the SDM leaves undefined.
  */
+import { namesByValue } from './tables.js';
+
 export const ExitReason = {
   EXCEPTION_NMI: 0,
   EXTERNAL_INTERRUPT: 1,
@@ -76,9 +78,7 @@ export type ExitReasonName = keyof typeof ExitReason;
 /** One past the highest basic exit reason: the size of a per-reason counter array. */
 export const EXIT_REASON_COUNT = 76;
 
-const namesByNumber = new Map<number, ExitReasonName>(
-  (Object.entries(ExitReason) as [ExitReasonName, ExitReason][]).map(([name, n]) => [n, name]),
-);
+const namesByNumber = namesByValue(ExitReason);
 
 /** The SDM name of a basic exit reason, or `UNKNOWN_<n>` for a number the SDM does not define. */
 export function exitReasonName(reason: number): string {

@@ -45,7 +45,11 @@ export function defineStruct<const F extends readonly FieldSpec[]>(
   return { cName, doc, fields: placed, offset: offsets, size: offset };
 }
 
-/** Round up to the 8-byte alignment every entry and record keeps. */
+/**
+ * Round up to the 8-byte alignment every entry and record keeps. Plain arithmetic, not `& ~7`:
+ * lengths come from guest u32 fields, and bitwise operators would wrap them at 2^31.
+ */
 export function align8(n: number): number {
-  return (n + 7) & ~7;
+  const rest = n % 8;
+  return rest === 0 ? n : n + 8 - rest;
 }

@@ -4,15 +4,15 @@
  */
 import { EXIT_REASON_COUNT } from './exit-reasons.js';
 import {
-  ABI_MAJOR, ABI_MINOR, LOG_LEVEL_QUERY, LogLevel, OpInfoFlag, PAGE_SIZE, SHARED_PAGE_MAGIC, Status,
-  type VcpuState,
+  ABI_MAJOR, ABI_MINOR, ALL_VCPUS, LOG_LEVEL_QUERY, LogLevel, MAX_ECHO_BYTES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES,
+  type OpName, OpInfoFlag, PAGE_SIZE, SHARED_PAGE_MAGIC, Status, VcpuState, opKey,
 } from './constants.js';
 import { type Decoded, fail, ok, viewOf } from './codec.js';
 import { align8, type StructLayout } from './layout.js';
 import {
   AddressArgs, ExitCount, ExitStatsHeader, LogLevelArgs, LogLevelResult, LogReadArgs, LogReadHeader,
   LogRecordHeader, MemReadArgs, OpInfo, OpsHeader, ProtectedHeader, ProtectedRange, RangeArgs,
-  RegisterSnapshot, SharedPageHeader, Translation, VcpuArgs, VmInfo,
+  RegisterSnapshot, SharedPageHeader, SharedVcpuCounters, Translation, VcpuArgs, VmInfo,
 } from './structs.js';
 
 const utf8 = new TextEncoder();
@@ -65,6 +65,11 @@ export function encodeText(text: string): Uint8Array {
 }
 export function decodeText(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
+}
+
+/** ECHO arguments: any bytes up to MAX_ECHO_BYTES (E2BIG above). */
+export function decodeEchoArgs(bytes: Uint8Array): Decoded<Uint8Array> {
+  return bytes.length > MAX_ECHO_BYTES ? fail(Status.E2BIG, `ECHO of ${bytes.length} bytes exceeds ${MAX_ECHO_BYTES}`) : ok(bytes);
 }
 
 // --- OPS -----------------------------------------------------------------------------------------
@@ -188,21 +193,24 @@ export function decodeRegs(bytes: Uint8Array): Decoded<RegsValue> {
   const r = fixedResult(RegisterSnapshot, bytes);
   if (!r.ok) return r;
   const v = r.value;
+  const state = v.getUint32(RegisterSnapshot.offset.state, true);
+  if (state > VcpuState.STOPPED) return fail(Status.EPROTO, `vCPU state ${state} is not defined`);
+  const cpl = v.getUint32(RegisterSnapshot.offset.cpl, true);
+  if (cpl !== 0 && cpl !== 3) return fail(Status.EPROTO, `CPL ${cpl} is not 0 or 3`);
   const gprs: bigint[] = [];
   for (let i = 0; i < 16; i++) gprs.push(v.getBigUint64(RegisterSnapshot.offset.gprs + i * 8, true));
-  const state = v.getUint32(RegisterSnapshot.offset.state, true);
-  if (state > 3) return fail(Status.EPROTO, `vCPU state ${state} is not defined`);
-  const regs = {
+  const reg64 = Object.fromEntries(REG64.map((name) => [name, v.getBigUint64(REG64_OFFSET[name], true)])) as Record<(typeof REG64)[number], bigint>;
+  const selectors = Object.fromEntries(SELECTORS.map((name) => [name, v.getUint16(RegisterSnapshot.offset[name], true)])) as Record<(typeof SELECTORS)[number], number>;
+  return ok({
     vcpu: v.getUint32(RegisterSnapshot.offset.vcpu, true),
     state: state as VcpuState,
     sequence: v.getBigUint64(RegisterSnapshot.offset.sequence, true),
     lastExitReason: v.getUint32(RegisterSnapshot.offset.last_exit_reason, true),
-    cpl: v.getUint32(RegisterSnapshot.offset.cpl, true),
+    cpl,
     gprs,
-  } as Record<string, unknown>;
-  for (const name of REG64) regs[name] = v.getBigUint64(REG64_OFFSET[name], true);
-  for (const name of SELECTORS) regs[name] = v.getUint16(RegisterSnapshot.offset[name], true);
-  return ok(regs as unknown as RegsValue);
+    ...reg64,
+    ...selectors,
+  });
 }
 
 // --- EXIT_STATS ----------------------------------------------------------------------------------
@@ -250,7 +258,6 @@ export function decodeExitStats(bytes: Uint8Array): Decoded<ExitStatsValue> {
 
 // --- LOG_READ ------------------------------------------------------------------------------------
 
-export const MAX_LOG_RECORDS = 256;
 export interface LogReadArgsValue {
   readonly cursor: bigint;
   readonly maxRecords: number;
@@ -376,10 +383,14 @@ export function encodeMemReadArgs(args: MemReadArgsValue): Uint8Array {
   v.setUint32(MemReadArgs.offset.length, args.length, true);
   return bytes;
 }
+/** Decode MEM_READ arguments; EINVAL for length 0, E2BIG above MAX_MEM_READ_BYTES. */
 export function decodeMemReadArgs(bytes: Uint8Array): Decoded<MemReadArgsValue> {
   const r = fixedArgs(MemReadArgs, bytes);
   if (!r.ok) return r;
-  return ok({ gpa: r.value.getBigUint64(MemReadArgs.offset.gpa, true), length: r.value.getUint32(MemReadArgs.offset.length, true) });
+  const length = r.value.getUint32(MemReadArgs.offset.length, true);
+  if (length === 0) return fail(Status.EINVAL, 'MEM_READ of 0 bytes');
+  if (length > MAX_MEM_READ_BYTES) return fail(Status.E2BIG, `MEM_READ of ${length} bytes exceeds ${MAX_MEM_READ_BYTES}`);
+  return ok({ gpa: r.value.getBigUint64(MemReadArgs.offset.gpa, true), length });
 }
 
 // --- PROTECT / UNPROTECT / PROTECTED -------------------------------------------------------------
@@ -468,12 +479,16 @@ export function decodeLogLevelResult(bytes: Uint8Array): Decoded<{ previous: num
 
 // --- the MAP_SHARED counter page -----------------------------------------------------------------
 
-/** vCPUs whose counters fit in one page after the header. */
-export const SHARED_PAGE_MAX_VCPUS = Math.floor((PAGE_SIZE - SharedPageHeader.size) / (8 * EXIT_REASON_COUNT));
+/** vCPUs whose rows fit in one page after the header (6 with 76 exit reasons). */
+export const SHARED_PAGE_MAX_VCPUS = Math.floor((PAGE_SIZE - SharedPageHeader.size) / SharedVcpuCounters.size);
 
-/** Byte offset of a counter in the shared page. */
+/** Byte offset of a vCPU's row (its `total`) in the shared page. */
+export function sharedTotalOffset(vcpu: number): number {
+  return SharedPageHeader.size + vcpu * SharedVcpuCounters.size + SharedVcpuCounters.offset.total;
+}
+/** Byte offset of a vCPU's counter for one exit reason in the shared page. */
 export function sharedCounterOffset(vcpu: number, reason: number): number {
-  return SharedPageHeader.size + (vcpu * EXIT_REASON_COUNT + reason) * 8;
+  return SharedPageHeader.size + vcpu * SharedVcpuCounters.size + SharedVcpuCounters.offset.counts + reason * 8;
 }
 export function writeSharedPageHeader(page: Uint8Array, totalVcpus: number, sequence: bigint): void {
   const v = viewOf(page);
@@ -486,24 +501,103 @@ export function writeSharedPageHeader(page: Uint8Array, totalVcpus: number, sequ
   v.setUint32(SharedPageHeader.offset.total_vcpus, totalVcpus, true);
   v.setUint32(SharedPageHeader.offset.reserved0, 0, true);
 }
+/** Write a whole page (header and the first SHARED_PAGE_MAX_VCPUS rows) into a page-sized buffer. */
+export function encodeSharedPage(value: SharedPageValue, page: Uint8Array = new Uint8Array(PAGE_SIZE)): Uint8Array {
+  page.fill(0, 0, PAGE_SIZE);
+  writeSharedPageHeader(page, value.totalVcpus, value.sequence);
+  const v = viewOf(page);
+  const rows = Math.min(value.counts.length, SHARED_PAGE_MAX_VCPUS);
+  for (let vcpu = 0; vcpu < rows; vcpu++) {
+    const row = value.counts[vcpu]!;
+    for (let reason = 0; reason < EXIT_REASON_COUNT; reason++) v.setBigUint64(sharedCounterOffset(vcpu, reason), row[reason] ?? 0n, true);
+    v.setBigUint64(sharedTotalOffset(vcpu), value.totals[vcpu] ?? 0n, true);
+  }
+  return page;
+}
 export interface SharedPageValue {
   readonly sequence: bigint;
   readonly totalVcpus: number;
   /** counts[vcpu][reason] for the mirrored vCPUs. */
   readonly counts: readonly (readonly bigint[])[];
+  /** totals[vcpu]: every exit of that vCPU (the sum of its row). */
+  readonly totals: readonly bigint[];
 }
 export function decodeSharedPage(page: Uint8Array): Decoded<SharedPageValue> {
   if (page.length < PAGE_SIZE) return fail(Status.EPROTO, 'shared page is shorter than a page');
   const v = viewOf(page);
   if (v.getUint32(SharedPageHeader.offset.magic, true) !== SHARED_PAGE_MAGIC) return fail(Status.EPROTO, 'shared page has no magic (not mapped?)');
+  if (v.getUint16(SharedPageHeader.offset.version_major, true) !== ABI_MAJOR) return fail(Status.EPROTO, 'shared page is not ABI major 1');
   const mirrored = v.getUint32(SharedPageHeader.offset.vcpu_count, true);
   const reasons = v.getUint32(SharedPageHeader.offset.reason_count, true);
-  if (mirrored > SHARED_PAGE_MAX_VCPUS || reasons !== EXIT_REASON_COUNT) return fail(Status.EPROTO, 'shared page geometry is not ABI v1');
+  const totalVcpus = v.getUint32(SharedPageHeader.offset.total_vcpus, true);
+  if (mirrored > SHARED_PAGE_MAX_VCPUS || mirrored > totalVcpus || reasons !== EXIT_REASON_COUNT) return fail(Status.EPROTO, 'shared page geometry is not ABI v1');
   const counts: bigint[][] = [];
+  const totals: bigint[] = [];
   for (let vcpu = 0; vcpu < mirrored; vcpu++) {
     const row: bigint[] = [];
     for (let reason = 0; reason < reasons; reason++) row.push(v.getBigUint64(sharedCounterOffset(vcpu, reason), true));
     counts.push(row);
+    totals.push(v.getBigUint64(sharedTotalOffset(vcpu), true));
   }
-  return ok({ sequence: v.getBigUint64(SharedPageHeader.offset.sequence, true), totalVcpus: v.getUint32(SharedPageHeader.offset.total_vcpus, true), counts });
+  return ok({ sequence: v.getBigUint64(SharedPageHeader.offset.sequence, true), totalVcpus, counts, totals });
+}
+
+// --- every op: the argument and result rules of spec.md section 4, by op number ------------------
+
+type Check = (bytes: Uint8Array) => Decoded<unknown>;
+
+const noArgs: Check = (bytes) => (bytes.length === 0 ? ok(undefined) : fail(Status.EINVAL, `op takes no arguments, got ${bytes.length} bytes`));
+const noData: Check = (bytes) => (bytes.length === 0 ? ok(undefined) : fail(Status.EPROTO, `op answers no data, got ${bytes.length} bytes`));
+const anyBytes: Check = ok;
+
+const ARG_RULES: Record<OpName, Check> = {
+  HELLO: noArgs,
+  OPS: noArgs,
+  VM_INFO: noArgs,
+  VCPU_REGS: (bytes) => {
+    const vcpu = decodeVcpuArgs(bytes);
+    return vcpu.ok && vcpu.value === ALL_VCPUS ? fail(Status.EINVAL, 'VCPU_REGS takes one vCPU, not ALL_VCPUS') : vcpu;
+  },
+  EXIT_STATS: decodeVcpuArgs,
+  LOG_READ: decodeLogReadArgs,
+  TRANSLATE: decodeAddressArgs,
+  MEM_READ: decodeMemReadArgs,
+  PROTECT: decodeRangeArgs,
+  UNPROTECT: decodeRangeArgs,
+  PROTECTED: noArgs,
+  STATS_RESET: decodeVcpuArgs,
+  LOG_LEVEL: decodeLogLevelArgs,
+  ECHO: decodeEchoArgs,
+};
+
+const RESULT_RULES: Record<OpName, Check> = {
+  HELLO: anyBytes,
+  OPS: decodeOps,
+  VM_INFO: decodeVmInfo,
+  VCPU_REGS: decodeRegs,
+  EXIT_STATS: decodeExitStats,
+  LOG_READ: decodeLogRead,
+  TRANSLATE: decodeTranslation,
+  MEM_READ: anyBytes,
+  PROTECT: noData,
+  UNPROTECT: noData,
+  PROTECTED: decodeProtected,
+  STATS_RESET: noData,
+  LOG_LEVEL: decodeLogLevelResult,
+  ECHO: anyBytes,
+};
+
+/**
+ * The status an entry's arguments earn before any VM state is consulted: OK, ENOSYS for an
+ * unknown op, EINVAL or E2BIG. A VMM may still answer EPERM, EFAULT, ... when it runs the op.
+ */
+export function checkArgs(op: number, args: Uint8Array): Decoded<unknown> {
+  const name = opKey(op);
+  return name ? ARG_RULES[name](args) : fail(Status.ENOSYS, `op ${op} does not exist`);
+}
+
+/** Whether an OK entry's data is a well-formed result of its op: OK, EPROTO, or ENOSYS for an unknown op. */
+export function checkResult(op: number, data: Uint8Array): Decoded<unknown> {
+  const name = opKey(op);
+  return name ? RESULT_RULES[name](data) : fail(Status.ENOSYS, `op ${op} does not exist`);
 }

@@ -1,4 +1,5 @@
 /** Every struct of ABI v1, with the offsets the codec uses and the C header is generated from. */
+import { EXIT_REASON_COUNT } from './exit-reasons.js';
 import { defineStruct } from './layout.js';
 
 export const RequestHeader = defineStruct('ymir_vmc_request_header', 'Start of a CALL request (guest writes, VMM reads).', [
@@ -161,20 +162,25 @@ export const OpInfo = defineStruct('ymir_vmc_op_info', 'One op this VMM supports
   { name: 'name', type: 'u8', count: 24, doc: 'op name, NUL-padded ASCII' },
 ] as const);
 
-export const SharedPageHeader = defineStruct('ymir_vmc_shared_page', 'Start of the MAP_SHARED page; per-vCPU counters follow.', [
+export const SharedPageHeader = defineStruct('ymir_vmc_shared_page', 'Start of the MAP_SHARED page (VMM writes, guest reads); vcpu_count ymir_vmc_shared_vcpu rows follow.', [
   { name: 'magic', type: 'u32', doc: 'SHARED_PAGE_MAGIC ("YMSC")' },
   { name: 'version_major', type: 'u16', doc: 'ABI_MAJOR' },
   { name: 'version_minor', type: 'u16', doc: 'ABI_MINOR' },
-  { name: 'vcpu_count', type: 'u32', doc: 'vCPUs mirrored in this page (at most SHARED_PAGE_MAX_VCPUS)' },
-  { name: 'reason_count', type: 'u32', doc: 'u64 counters per vCPU (EXIT_REASON_COUNT)' },
-  { name: 'sequence', type: 'u64', doc: 'zero in ABI 1.0 (reserved for an update protocol)' },
+  { name: 'vcpu_count', type: 'u32', doc: 'rows that follow: min(total_vcpus, SHARED_PAGE_MAX_VCPUS)' },
+  { name: 'reason_count', type: 'u32', doc: 'counters per row (EXIT_REASON_COUNT)' },
+  { name: 'sequence', type: 'u64', doc: 'generation: changes whenever the counters restart (mapping, STATS_RESET)' },
   { name: 'total_vcpus', type: 'u32', doc: 'vCPUs in the VM (may exceed vcpu_count)' },
   { name: 'reserved0', type: 'u32', doc: 'zero' },
+] as const);
+
+export const SharedVcpuCounters = defineStruct('ymir_vmc_shared_vcpu', 'One vCPU\'s row in the MAP_SHARED page.', [
+  { name: 'total', type: 'u64', doc: 'sum of counts[]: every exit of this vCPU' },
+  { name: 'counts', type: 'u64', count: EXIT_REASON_COUNT, doc: 'exits by basic exit reason' },
 ] as const);
 
 export const ALL_STRUCTS = [
   RequestHeader, RequestEntry, ResponseHeader, ResponseEntry, VcpuArgs, VmInfo, RegisterSnapshot,
   ExitStatsHeader, ExitCount, LogReadArgs, LogReadHeader, LogRecordHeader, AddressArgs, Translation,
   MemReadArgs, RangeArgs, ProtectedHeader, ProtectedRange, LogLevelArgs, LogLevelResult, OpsHeader,
-  OpInfo, SharedPageHeader,
+  OpInfo, SharedPageHeader, SharedVcpuCounters,
 ] as const;

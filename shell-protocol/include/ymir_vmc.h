@@ -25,6 +25,10 @@
 #define YMIR_VMC_MAX_ECHO_BYTES                  4096
 #define YMIR_VMC_MAX_MEM_READ_BYTES              65536
 #define YMIR_VMC_MAX_PROTECTED_RANGES            64
+#define YMIR_VMC_MAX_LOG_RECORDS                 256
+#define YMIR_VMC_PAGE_SIZE                       4096
+#define YMIR_VMC_EXIT_REASON_COUNT               76
+#define YMIR_VMC_SHARED_PAGE_MAX_VCPUS           6
 #define YMIR_VMC_ALL_VCPUS                       0xffffffffu
 #define YMIR_VMC_LOG_LEVEL_QUERY                 0xffffffffu
 
@@ -456,14 +460,14 @@ _Static_assert(offsetof(struct ymir_vmc_op_info, flags) == 2, "ymir_vmc_op_info.
 _Static_assert(offsetof(struct ymir_vmc_op_info, reserved0) == 4, "ymir_vmc_op_info.reserved0");
 _Static_assert(offsetof(struct ymir_vmc_op_info, name) == 8, "ymir_vmc_op_info.name");
 
-/* Start of the MAP_SHARED page; per-vCPU counters follow. */
+/* Start of the MAP_SHARED page (VMM writes, guest reads); vcpu_count ymir_vmc_shared_vcpu rows follow. */
 struct ymir_vmc_shared_page {
 	uint32_t magic;                      /*   0: SHARED_PAGE_MAGIC ("YMSC") */
 	uint16_t version_major;              /*   4: ABI_MAJOR */
 	uint16_t version_minor;              /*   6: ABI_MINOR */
-	uint32_t vcpu_count;                 /*   8: vCPUs mirrored in this page (at most SHARED_PAGE_MAX_VCPUS) */
-	uint32_t reason_count;               /*  12: u64 counters per vCPU (EXIT_REASON_COUNT) */
-	uint64_t sequence;                   /*  16: zero in ABI 1.0 (reserved for an update protocol) */
+	uint32_t vcpu_count;                 /*   8: rows that follow: min(total_vcpus, SHARED_PAGE_MAX_VCPUS) */
+	uint32_t reason_count;               /*  12: counters per row (EXIT_REASON_COUNT) */
+	uint64_t sequence;                   /*  16: generation: changes whenever the counters restart (mapping, STATS_RESET) */
 	uint32_t total_vcpus;                /*  24: vCPUs in the VM (may exceed vcpu_count) */
 	uint32_t reserved0;                  /*  28: zero */
 } __attribute__((packed)); /* 32 bytes */
@@ -476,5 +480,14 @@ _Static_assert(offsetof(struct ymir_vmc_shared_page, reason_count) == 12, "ymir_
 _Static_assert(offsetof(struct ymir_vmc_shared_page, sequence) == 16, "ymir_vmc_shared_page.sequence");
 _Static_assert(offsetof(struct ymir_vmc_shared_page, total_vcpus) == 24, "ymir_vmc_shared_page.total_vcpus");
 _Static_assert(offsetof(struct ymir_vmc_shared_page, reserved0) == 28, "ymir_vmc_shared_page.reserved0");
+
+/* One vCPU's row in the MAP_SHARED page. */
+struct ymir_vmc_shared_vcpu {
+	uint64_t total;                      /*   0: sum of counts[]: every exit of this vCPU */
+	uint64_t counts[76];                 /*   8: exits by basic exit reason */
+} __attribute__((packed)); /* 616 bytes */
+_Static_assert(sizeof(struct ymir_vmc_shared_vcpu) == 616, "ymir_vmc_shared_vcpu size");
+_Static_assert(offsetof(struct ymir_vmc_shared_vcpu, total) == 0, "ymir_vmc_shared_vcpu.total");
+_Static_assert(offsetof(struct ymir_vmc_shared_vcpu, counts) == 8, "ymir_vmc_shared_vcpu.counts");
 
 #endif /* YMIR_VMC_H */
