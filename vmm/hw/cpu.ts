@@ -113,8 +113,7 @@ export class Cpu implements GuestCpu {
     const errorCode = e.injectErrorCode;
     e.injectVector = -1;
     e.injectErrorCode = undefined;
-    if (e.injectType === EventType.EXTERNAL_INTERRUPT) this.deliverInterrupt(vector);
-    else this.raise(vector, errorCode, undefined);
+    this.raise(vector, e.injectType === EventType.EXTERNAL_INTERRUPT ? undefined : errorCode, undefined);
   }
 
   /** Advance RIP past the instruction that exited (the VMM calls this, as Ymir's stepNextInstruction). */
@@ -138,11 +137,7 @@ export class Cpu implements GuestCpu {
 
   // --- event delivery ------------------------------------------------------------------------
 
-  private deliverInterrupt(vector: number): void {
-    this.callHandler(vector, undefined, undefined);
-  }
-
-  /** Raise an exception in the guest; #DF when it has no handler, triple fault when #DF has none. */
+  /** Deliver a vector through the IDT; #DF when it has no handler, triple fault when #DF has none. */
   raise(vector: number, errorCode: number | undefined, faultAddress: bigint | undefined): void {
     if (vector === Vector.PF && faultAddress !== undefined) this.regs.values[SysReg.CR2] = faultAddress;
     if (this.idt.has(vector)) {
