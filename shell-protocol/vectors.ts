@@ -1,28 +1,39 @@
 /**
- * Golden vectors: request and response bytes for every op, and malformed requests with the status
- * each must produce. The TypeScript tests and the C check (shell-protocol/c/vectors_check.c) read the same
+ * Golden vectors: request and response bytes for every op, malformed requests and responses, and
+ * the MAP_SHARED page, each with the status it must produce. The TypeScript tests and the C check (shell-protocol/c/vectors_check.c) read the same
  * committed files, which is how a guest or VMM in another language proves byte compatibility.
  * `npx tsx scripts/gen-vectors.ts` rewrites shell-protocol/vectors/.
  */
-import { ALL_VCPUS, LogLevel, MAX_ENTRIES, MAX_MESSAGE_SIZE, Op, type OpName, PageFlag, Status, VcpuState } from './constants.js';
-import { encodeRequest, ResponseWriter, type RequestEntryInput, viewOf } from './codec.js';
 import {
-  encodeAddressArgs, encodeExitStats, encodeLogLevelArgs, encodeLogLevelResult, encodeLogRead, encodeLogReadArgs,
-  encodeMemReadArgs, encodeOps, encodeProtected, encodeRangeArgs, encodeRegs, encodeText, encodeTranslation,
-  encodeVcpuArgs, encodeVmInfo, exitStatsSize, opsSize,
+  ALL_VCPUS, LogLevel, MAX_ECHO_BYTES, MAX_ENTRIES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES, MAX_MESSAGE_SIZE, Op,
+  type OpName, PageFlag, RequestFlag, Status, VcpuState,
+} from './constants.js';
+import { encodeRequest, ResponseWriter, viewOf } from './codec.js';
+import { EXIT_REASON_COUNT, ExitReason } from './exit-reasons.js';
+import {
+  SHARED_PAGE_MAX_VCPUS, encodeAddressArgs, encodeExitStats, encodeLogLevelArgs, encodeLogLevelResult, encodeLogRead,
+  encodeLogReadArgs, encodeMemReadArgs, encodeOps, encodeProtected, encodeRangeArgs, encodeRegs, encodeSharedPage,
+  encodeText, encodeTranslation, encodeVcpuArgs, encodeVmInfo, exitStatsSize, opsSize,
 } from './ops.js';
-import { RequestHeader, RequestEntry } from './structs.js';
-import { ExitReason } from './exit-reasons.js';
+import {
+  LogReadHeader, LogRecordHeader, OpsHeader, RegisterSnapshot, RequestEntry, RequestHeader, ResponseEntry,
+  ResponseHeader, SharedPageHeader, VcpuArgs,
+} from './structs.js';
 
 export interface GoldenVector {
   readonly file: string;
-  readonly kind: 'request' | 'response';
-  /** The status decoding must give (0: valid). */
+  readonly kind: 'request' | 'response' | 'shared-page';
+  /** The status decoding the whole message must give (0: valid). */
   readonly status: number;
-  /** Entries a valid message holds. */
-  readonly entries: number;
+  /** Entries a valid message holds (mirrored vCPUs for a shared page). */
+  readonly count: number;
   /** Op of the first entry (0 when none). */
   readonly firstOp: number;
+  /**
+   * Status of the first entry: for a request, what its arguments earn (checkArgs); for a
+   * response, its own status, or when that is 0 whether its data is a valid result (checkResult).
+   */
+  readonly firstStatus: number;
   readonly bytes: Uint8Array;
 }
 
@@ -76,7 +87,13 @@ function result(op: OpName): Uint8Array {
   }
 }
 
-function response(answers: readonly { op: number; status: number; data: Uint8Array }[], capacity = 4096): Uint8Array {
+interface Answer {
+  readonly op: number;
+  readonly status: number;
+  readonly data: Uint8Array;
+}
+
+function response(answers: readonly Answer[], capacity = 4096): Uint8Array {
   const buffer = new Uint8Array(capacity);
   const writer = new ResponseWriter(buffer);
   for (const a of answers) {
@@ -86,50 +103,131 @@ function response(answers: readonly { op: number; status: number; data: Uint8Arr
   return buffer.slice(0, writer.finish());
 }
 
-/** A valid request of `entries` that `mutate` then damages. */
-function damaged(entries: readonly RequestEntryInput[], mutate: (bytes: Uint8Array, view: DataView) => Uint8Array | void): Uint8Array {
-  const bytes = encodeRequest(entries).slice();
-  return mutate(bytes, viewOf(bytes)) ?? bytes;
+/** A copy of `bytes` that `mutate` damages (or replaces, by returning new bytes). */
+function damaged(bytes: Uint8Array, mutate: (bytes: Uint8Array, view: DataView) => Uint8Array | void): Uint8Array {
+  const copy = bytes.slice();
+  return mutate(copy, viewOf(copy)) ?? copy;
 }
+
+/** The same bytes with `extra` zero bytes appended and the u32 length field at `lengthAt` grown to match. */
+function lengthened(bytes: Uint8Array, extra: number, lengthAt: number): Uint8Array {
+  const longer = new Uint8Array(bytes.length + extra);
+  longer.set(bytes);
+  viewOf(longer).setUint32(lengthAt, longer.length, true);
+  return longer;
+}
+
+const ENTRY = RequestHeader.size;
+const ANSWER = ResponseHeader.size;
 
 export function goldenVectors(): GoldenVector[] {
   const vectors: GoldenVector[] = [];
+  const add = (file: string, kind: GoldenVector['kind'], status: number, count: number, firstOp: number, firstStatus: number, bytes: Uint8Array): void => {
+    vectors.push({ file: `${file}.bin`, kind, status, count, firstOp, firstStatus, bytes });
+  };
+
+  // Every op: a valid request and a valid answer.
   const ops = Object.entries(Op) as [OpName, Op][];
   for (const [name, op] of ops) {
     const args = ARGS[name];
-    vectors.push({ file: `request-${name.toLowerCase()}.bin`, kind: 'request', status: 0, entries: 1, firstOp: op, bytes: encodeRequest([args ? { op, args } : { op }]) });
-    vectors.push({ file: `response-${name.toLowerCase()}.bin`, kind: 'response', status: 0, entries: 1, firstOp: op, bytes: response([{ op, status: Status.OK, data: result(name) }]) });
+    add(`request-${name.toLowerCase()}`, 'request', 0, 1, op, 0, encodeRequest([args ? { op, args } : { op }]));
+    add(`response-${name.toLowerCase()}`, 'response', 0, 1, op, 0, response([{ op, status: Status.OK, data: result(name) }]));
   }
   const all = ops.map(([name, op]) => (ARGS[name] ? { op, args: ARGS[name]! } : { op }));
-  vectors.push({ file: 'request-every-op.bin', kind: 'request', status: 0, entries: all.length, firstOp: Op.HELLO, bytes: encodeRequest(all) });
-  vectors.push({
-    file: 'response-partial.bin', kind: 'response', status: 0, entries: 3, firstOp: Op.ECHO,
-    bytes: response([{ op: Op.ECHO, status: 0, data: encodeText('ok') }, { op: Op.PROTECT, status: Status.EPERM, data: new Uint8Array(0) }, { op: Op.MEM_READ, status: 0, data: new Uint8Array(200) }], 96),
-  });
-  const echo = [{ op: Op.ECHO, args: encodeText('hello') }];
-  const bad = (file: string, status: number, bytes: Uint8Array): void => { vectors.push({ file: `bad-${file}.bin`, kind: 'request', status, entries: 0, firstOp: 0, bytes }); };
-  bad('short', Status.EINVAL, encodeRequest(echo).slice(0, RequestHeader.size - 4));
-  bad('magic', Status.EPROTO, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.magic, 0x12345678, true)));
-  bad('major', Status.EPROTO, damaged(echo, (_, v) => v.setUint16(RequestHeader.offset.version_major, 2, true)));
-  bad('oversize', Status.E2BIG, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.total_length, MAX_MESSAGE_SIZE + 8, true)));
-  bad('length-mismatch', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.total_length, v.byteLength + 8, true)));
-  bad('reserved-flags', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.flags, 0x80, true)));
-  bad('reserved0', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.reserved0, 1, true)));
-  bad('too-many-entries', Status.E2BIG, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.entry_count, MAX_ENTRIES + 1, true)));
-  bad('missing-entry', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.entry_count, 2, true)));
-  bad('arg-overrun', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.size + RequestEntry.offset.arg_length, 64, true)));
-  bad('entry-flags', Status.EINVAL, damaged(echo, (_, v) => v.setUint16(RequestHeader.size + RequestEntry.offset.flags, 1, true)));
-  bad('padding', Status.EINVAL, damaged(echo, (bytes) => { bytes[RequestHeader.size + RequestEntry.size + 6] = 0xff; }));
-  bad('trailing-bytes', Status.EINVAL, damaged(echo, (bytes) => {
-    const longer = new Uint8Array(bytes.length + 8);
-    longer.set(bytes);
-    viewOf(longer).setUint32(RequestHeader.offset.total_length, longer.length, true);
-    return longer;
+  add('request-every-op', 'request', 0, all.length, Op.HELLO, 0, encodeRequest(all, RequestFlag.STOP_ON_ERROR));
+  add('response-every-op', 'response', 0, ops.length, Op.HELLO, 0, response(ops.map(([name, op]) => ({ op, status: Status.OK, data: result(name) })), 8192));
+  add('response-partial', 'response', 0, 3, Op.ECHO, 0, response([
+    { op: Op.ECHO, status: Status.OK, data: encodeText('ok') },
+    { op: Op.PROTECT, status: Status.EPERM, data: new Uint8Array(0) },
+    { op: Op.MEM_READ, status: Status.OK, data: new Uint8Array(200) },
+  ], 96));
+
+  // Requests the VMM refuses as a whole (spec 3.3, steps 6 to 10).
+  const echo = encodeRequest([{ op: Op.ECHO, args: encodeText('hello') }]);
+  const badRequest = (file: string, status: number, bytes: Uint8Array): void => add(`bad-${file}`, 'request', status, 0, 0, 0, bytes);
+  badRequest('short', Status.EINVAL, echo.slice(0, RequestHeader.size - 4));
+  badRequest('magic', Status.EPROTO, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.magic, 0x12345678, true)));
+  badRequest('major', Status.EPROTO, damaged(echo, (_, v) => v.setUint16(RequestHeader.offset.version_major, 2, true)));
+  badRequest('oversize', Status.E2BIG, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.total_length, MAX_MESSAGE_SIZE + 8, true)));
+  badRequest('length-mismatch', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.total_length, v.byteLength + 8, true)));
+  badRequest('reserved-flags', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.flags, 0x80, true)));
+  badRequest('reserved0', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.reserved0, 1, true)));
+  badRequest('too-many-entries', Status.E2BIG, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.entry_count, MAX_ENTRIES + 1, true)));
+  badRequest('missing-entry', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(RequestHeader.offset.entry_count, 2, true)));
+  badRequest('arg-overrun', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(ENTRY + RequestEntry.offset.arg_length, 64, true)));
+  badRequest('arg-length-huge', Status.EINVAL, damaged(echo, (_, v) => v.setUint32(ENTRY + RequestEntry.offset.arg_length, 0xfffffffd, true)));
+  badRequest('entry-flags', Status.EINVAL, damaged(echo, (_, v) => v.setUint16(ENTRY + RequestEntry.offset.flags, 1, true)));
+  badRequest('padding', Status.EINVAL, damaged(echo, (bytes) => { bytes[ENTRY + RequestEntry.size + 6] = 0xff; }));
+  badRequest('unpadded', Status.EINVAL, damaged(echo, (bytes, v) => {
+    // The last entry's padding left out: a length that is not a multiple of 8.
+    v.setUint32(RequestHeader.offset.total_length, bytes.length - 3, true);
+    return bytes.slice(0, bytes.length - 3);
   }));
+  badRequest('trailing-bytes', Status.EINVAL, lengthened(echo, 8, RequestHeader.offset.total_length));
+
+  // Requests that decode, whose first entry the VMM answers with an error (spec 3.4 and 4).
+  const entry = (file: string, firstStatus: number, op: number, args: Uint8Array | undefined): void =>
+    add(`entry-${file}`, 'request', 0, 1, op, firstStatus, encodeRequest([args ? { op, args } : { op }]));
+  const vcpuArgs = encodeVcpuArgs(0);
+  entry('unknown-op', Status.ENOSYS, 99, undefined);
+  entry('hello-with-args', Status.EINVAL, Op.HELLO, new Uint8Array(8));
+  entry('vcpu-args-short', Status.EINVAL, Op.VCPU_REGS, vcpuArgs.subarray(0, 4));
+  entry('vcpu-args-reserved', Status.EINVAL, Op.EXIT_STATS, damaged(vcpuArgs, (_, v) => v.setUint32(VcpuArgs.offset.reserved0, 1, true)));
+  entry('vcpu-regs-all', Status.EINVAL, Op.VCPU_REGS, encodeVcpuArgs(ALL_VCPUS));
+  entry('log-read-zero', Status.EINVAL, Op.LOG_READ, encodeLogReadArgs({ cursor: 0n, maxRecords: 0 }));
+  entry('log-read-too-many', Status.EINVAL, Op.LOG_READ, encodeLogReadArgs({ cursor: 0n, maxRecords: MAX_LOG_RECORDS + 1 }));
+  entry('mem-read-empty', Status.EINVAL, Op.MEM_READ, encodeMemReadArgs({ gpa: 0x1000n, length: 0 }));
+  entry('mem-read-too-long', Status.E2BIG, Op.MEM_READ, encodeMemReadArgs({ gpa: 0x1000n, length: MAX_MEM_READ_BYTES + 1 }));
+  entry('protect-unaligned', Status.EINVAL, Op.PROTECT, encodeRangeArgs({ gpa: 0x100800n, length: 0x1000n }));
+  entry('protect-empty', Status.EINVAL, Op.PROTECT, encodeRangeArgs({ gpa: 0x100000n, length: 0n }));
+  entry('unprotect-wraps', Status.EINVAL, Op.UNPROTECT, encodeRangeArgs({ gpa: 0xfffffffffffff000n, length: 0x2000n }));
+  entry('log-level-unknown', Status.EINVAL, Op.LOG_LEVEL, encodeLogLevelArgs(9));
+  entry('echo-too-long', Status.E2BIG, Op.ECHO, new Uint8Array(MAX_ECHO_BYTES + 1));
+
+  // Responses a guest must refuse as a whole.
+  const answer = response([{ op: Op.ECHO, status: Status.OK, data: encodeText('hello') }]);
+  const badResponse = (file: string, bytes: Uint8Array): void => add(`bad-response-${file}`, 'response', Status.EPROTO, 0, 0, 0, bytes);
+  badResponse('short', answer.slice(0, ResponseHeader.size - 8));
+  badResponse('magic', damaged(answer, (_, v) => v.setUint32(ResponseHeader.offset.magic, RequestHeader.size, true)));
+  badResponse('major', damaged(answer, (_, v) => v.setUint16(ResponseHeader.offset.version_major, 0, true)));
+  badResponse('total-past-end', damaged(answer, (_, v) => v.setUint32(ResponseHeader.offset.total_length, v.byteLength + 8, true)));
+  badResponse('too-many-entries', damaged(answer, (_, v) => v.setUint32(ResponseHeader.offset.entry_count, MAX_ENTRIES + 1, true)));
+  badResponse('data-overrun', damaged(answer, (_, v) => v.setUint32(ANSWER + ResponseEntry.offset.data_length, 64, true)));
+  badResponse('needed-below-data', damaged(answer, (_, v) => v.setUint32(ANSWER + ResponseEntry.offset.needed_length, 1, true)));
+  badResponse('trailing-bytes', lengthened(answer, 8, ResponseHeader.offset.total_length));
+
+  // Responses whose envelope is valid but whose first entry is an error or a malformed result.
+  const answered = (file: string, firstStatus: number, a: Answer): void => add(`entry-response-${file}`, 'response', 0, 1, a.op, firstStatus, response([a]));
+  answered('eperm', Status.EPERM, { op: Op.PROTECT, status: Status.EPERM, data: new Uint8Array(0) });
+  add('entry-response-enospc', 'response', 0, 1, Op.MEM_READ, Status.ENOSPC, response([{ op: Op.MEM_READ, status: Status.OK, data: new Uint8Array(100) }], 64));
+  answered('vm-info-short', Status.EPROTO, { op: Op.VM_INFO, status: Status.OK, data: result('VM_INFO').subarray(0, 16) });
+  answered('regs-bad-state', Status.EPROTO, { op: Op.VCPU_REGS, status: Status.OK, data: damaged(result('VCPU_REGS'), (_, v) => v.setUint32(RegisterSnapshot.offset.state, 9, true)) });
+  answered('ops-count-overrun', Status.EPROTO, { op: Op.OPS, status: Status.OK, data: damaged(result('OPS'), (_, v) => v.setUint32(OpsHeader.offset.count, 5, true)) });
+  answered('log-text-overrun', Status.EPROTO, { op: Op.LOG_READ, status: Status.OK, data: damaged(result('LOG_READ'), (_, v) => v.setUint16(LogReadHeader.size + LogRecordHeader.offset.message_length, 500, true)) });
+  answered('protect-with-data', Status.EPROTO, { op: Op.PROTECT, status: Status.OK, data: new Uint8Array(8) });
+  answered('unknown-op', Status.ENOSYS, { op: 99, status: Status.OK, data: new Uint8Array(0) });
+
+  // The MAP_SHARED page.
+  const page = encodeSharedPage(SHARED_PAGE);
+  add('shared-page', 'shared-page', 0, SHARED_PAGE.counts.length, 0, 0, page);
+  add('bad-shared-magic', 'shared-page', Status.EPROTO, 0, 0, 0, damaged(page, (_, v) => v.setUint32(SharedPageHeader.offset.magic, 0, true)));
+  add('bad-shared-vcpus', 'shared-page', Status.EPROTO, 0, 0, 0, damaged(page, (_, v) => v.setUint32(SharedPageHeader.offset.vcpu_count, SHARED_PAGE_MAX_VCPUS + 1, true)));
+  add('bad-shared-reasons', 'shared-page', Status.EPROTO, 0, 0, 0, damaged(page, (_, v) => v.setUint32(SharedPageHeader.offset.reason_count, EXIT_REASON_COUNT - 1, true)));
   return vectors;
 }
 
-/** The manifest the C check reads: `file kind status entries first_op` per line. */
+/** Two vCPUs: vCPU 0 has run CPUID, HLT and VMCALL exits, vCPU 1 only HLT. */
+const SHARED_PAGE = {
+  sequence: 1n,
+  totalVcpus: 2,
+  counts: [
+    Array.from({ length: EXIT_REASON_COUNT }, (_, r) => (r === ExitReason.CPUID ? 3n : r === ExitReason.HLT ? 5n : r === ExitReason.VMCALL ? 2n : 0n)),
+    Array.from({ length: EXIT_REASON_COUNT }, (_, r) => (r === ExitReason.HLT ? 7n : 0n)),
+  ],
+  totals: [10n, 7n],
+};
+
+/** The manifest the C check reads: `file kind status count first_op first_status` per line. */
 export function renderManifest(vectors: readonly GoldenVector[]): string {
-  return `${vectors.map((v) => `${v.file} ${v.kind} ${v.status} ${v.entries} ${v.firstOp}`).join('\n')}\n`;
+  return `${vectors.map((v) => `${v.file} ${v.kind} ${v.status} ${v.count} ${v.firstOp} ${v.firstStatus}`).join('\n')}\n`;
 }
