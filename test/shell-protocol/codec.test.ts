@@ -66,6 +66,48 @@ describe('CALL responses', () => {
     expect(decoded.ok && decoded.value.entries.map((e) => [e.op, e.status, e.data.length, e.neededLength])).toEqual([[Op.ECHO, 0, 8, 8], [Op.MEM_READ, Status.ENOSPC, 0, 100]]);
   });
 
+  it('never write outside the capacity given, and stop with ENOSPC and the size needed when space runs out', () => {
+    const answer = fc.record({ op: anyOp, data: fc.uint8Array({ maxLength: 200 }) });
+    fc.assert(fc.property(fc.array(answer, { maxLength: 12 }), fc.nat({ max: 600 }), (answers, capacity) => {
+      const canary = 0xa5;
+      const memory = new Uint8Array(capacity + 32).fill(canary);
+      const writer = new ResponseWriter(memory.subarray(16, 16 + capacity));
+      const started = writer.reset();
+      let completed = 0;
+      for (const a of answers) {
+        if (!writer.data(a.op, a.data)) break;
+        completed++;
+      }
+      const length = writer.finish();
+      expect(memory.subarray(0, 16).every((b) => b === canary) && memory.subarray(16 + capacity).every((b) => b === canary)).toBe(true);
+      expect(length).toBeLessThanOrEqual(capacity);
+      if (!started) {
+        expect(length).toBe(0);
+        return;
+      }
+      const decoded = decodeResponse(memory.subarray(16, 16 + length));
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) return;
+      const entries = decoded.value.entries;
+      expect(entries.slice(0, completed).map((e) => e.op)).toEqual(answers.slice(0, completed).map((a) => a.op));
+      if (entries.length > completed) {
+        // The entry that did not fit: its header only, saying how much data it needed.
+        expect(entries.length).toBe(completed + 1);
+        expect(entries[completed]).toMatchObject({ status: Status.ENOSPC, neededLength: answers[completed]!.data.length });
+        expect(decoded.value.firstError).toBe(Status.ENOSPC);
+      }
+    }), { numRuns: 1000 });
+  });
+
+  it('refuse an entry that claims less needed space than the data it carries', () => {
+    const writer = new ResponseWriter(new Uint8Array(64));
+    writer.data(Op.ECHO, new Uint8Array(8));
+    const bytes = writer.bytes.subarray(0, writer.finish());
+    new DataView(bytes.buffer).setUint32(24 + 12, 4, true);
+    const decoded = decodeResponse(bytes);
+    expect(decoded.ok ? 0 : decoded.error.status).toBe(Status.EPROTO);
+  });
+
   it('never throw on random bytes', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
       const decoded = decodeResponse(bytes);
