@@ -7,10 +7,12 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Figure, met } from './harness.js';
 import { EMPTY_CALL, baselineFigures } from './figures/baseline.js';
+import { codecFigures } from './figures/codec.js';
 
 /** Each group measures one part of the project; add a group here when a part gains figures. */
 const groups: ReadonlyArray<readonly [string, () => Promise<Figure[]>]> = [
   ['baseline', baselineFigures],
+  ['codec', codecFigures],
 ];
 
 function formatValue(value: number): string {
