@@ -48,6 +48,7 @@ export const Feature = {
   WRITE_PROTECT: 1 << 3,
   LOG: 1 << 4,
 } as const;
+export type Feature = (typeof Feature)[keyof typeof Feature];
 export const ALL_FEATURES = Object.values(Feature).reduce((a, b) => a | b, 0);
 
 /** CALL flags, in RDI. */
@@ -55,6 +56,7 @@ export const CallFlag = {
   /** Request and response addresses are guest-physical instead of guest-virtual. */
   PHYSICAL: 1 << 0,
 } as const;
+export type CallFlag = (typeof CallFlag)[keyof typeof CallFlag];
 export const CALL_FLAGS_MASK = CallFlag.PHYSICAL;
 
 /** Request header flags. */
@@ -62,6 +64,7 @@ export const RequestFlag = {
   /** Stop at the first entry whose status is not OK; later entries are not run. */
   STOP_ON_ERROR: 1 << 0,
 } as const;
+export type RequestFlag = (typeof RequestFlag)[keyof typeof RequestFlag];
 export const REQUEST_FLAGS_MASK = RequestFlag.STOP_ON_ERROR;
 
 /** CALL ops. */
@@ -181,8 +184,10 @@ export const PageFlag = {
   USER: 1 << 2,
   NO_EXECUTE: 1 << 3,
 } as const;
+export type PageFlag = (typeof PageFlag)[keyof typeof PageFlag];
 
 /** OPS result entry flags. */
 export const OpInfoFlag = {
   PRIVILEGED: 1 << 0,
 } as const;
+export type OpInfoFlag = (typeof OpInfoFlag)[keyof typeof OpInfoFlag];
