@@ -30,10 +30,11 @@ export interface GoldenVector {
   /** Op of the first entry (0 when none). */
   readonly firstOp: number;
   /**
-   * Status of the first entry: for a request, what its arguments earn (checkArgs); for a
-   * response, its own status, or when that is 0 whether its data is a valid result (checkResult).
+   * Status of the first entry that fails its checks (0 when none does): for a request what the
+   * entry's arguments earn (checkArgs); for a response the entry's own status, or when that is 0
+   * whether its data is a valid result of its op (checkResult).
    */
-  readonly firstStatus: number;
+  readonly firstError: number;
   readonly bytes: Uint8Array;
 }
 
@@ -122,8 +123,8 @@ const ANSWER = ResponseHeader.size;
 
 export function goldenVectors(): GoldenVector[] {
   const vectors: GoldenVector[] = [];
-  const add = (file: string, kind: GoldenVector['kind'], status: number, count: number, firstOp: number, firstStatus: number, bytes: Uint8Array): void => {
-    vectors.push({ file: `${file}.bin`, kind, status, count, firstOp, firstStatus, bytes });
+  const add = (file: string, kind: GoldenVector['kind'], status: number, count: number, firstOp: number, firstError: number, bytes: Uint8Array): void => {
+    vectors.push({ file: `${file}.bin`, kind, status, count, firstOp, firstError, bytes });
   };
 
   // Every op: a valid request and a valid answer.
@@ -136,7 +137,7 @@ export function goldenVectors(): GoldenVector[] {
   const all = ops.map(([name, op]) => (ARGS[name] ? { op, args: ARGS[name]! } : { op }));
   add('request-every-op', 'request', 0, all.length, Op.HELLO, 0, encodeRequest(all, RequestFlag.STOP_ON_ERROR));
   add('response-every-op', 'response', 0, ops.length, Op.HELLO, 0, response(ops.map(([name, op]) => ({ op, status: Status.OK, data: result(name) })), 8192));
-  add('response-partial', 'response', 0, 3, Op.ECHO, 0, response([
+  add('response-partial', 'response', 0, 3, Op.ECHO, Status.EPERM, response([
     { op: Op.ECHO, status: Status.OK, data: encodeText('ok') },
     { op: Op.PROTECT, status: Status.EPERM, data: new Uint8Array(0) },
     { op: Op.MEM_READ, status: Status.OK, data: new Uint8Array(200) },
@@ -166,8 +167,8 @@ export function goldenVectors(): GoldenVector[] {
   badRequest('trailing-bytes', Status.EINVAL, lengthened(echo, 8, RequestHeader.offset.total_length));
 
   // Requests that decode, whose first entry the VMM answers with an error (spec 3.4 and 4).
-  const entry = (file: string, firstStatus: number, op: number, args: Uint8Array | undefined): void =>
-    add(`entry-${file}`, 'request', 0, 1, op, firstStatus, encodeRequest([args ? { op, args } : { op }]));
+  const entry = (file: string, firstError: number, op: number, args: Uint8Array | undefined): void =>
+    add(`entry-${file}`, 'request', 0, 1, op, firstError, encodeRequest([args ? { op, args } : { op }]));
   const vcpuArgs = encodeVcpuArgs(0);
   entry('unknown-op', Status.ENOSYS, 99, undefined);
   entry('hello-with-args', Status.EINVAL, Op.HELLO, new Uint8Array(8));
@@ -197,7 +198,7 @@ export function goldenVectors(): GoldenVector[] {
   badResponse('trailing-bytes', lengthened(answer, 8, ResponseHeader.offset.total_length));
 
   // Responses whose envelope is valid but whose first entry is an error or a malformed result.
-  const answered = (file: string, firstStatus: number, a: Answer): void => add(`entry-response-${file}`, 'response', 0, 1, a.op, firstStatus, response([a]));
+  const answered = (file: string, firstError: number, a: Answer): void => add(`entry-response-${file}`, 'response', 0, 1, a.op, firstError, response([a]));
   answered('eperm', Status.EPERM, { op: Op.PROTECT, status: Status.EPERM, data: new Uint8Array(0) });
   add('entry-response-enospc', 'response', 0, 1, Op.MEM_READ, Status.ENOSPC, response([{ op: Op.MEM_READ, status: Status.OK, data: new Uint8Array(100) }], 64));
   answered('vm-info-short', Status.EPROTO, { op: Op.VM_INFO, status: Status.OK, data: result('VM_INFO').subarray(0, 16) });
@@ -227,7 +228,7 @@ const SHARED_PAGE = {
   totals: [10n, 7n],
 };
 
-/** The manifest the C check reads: `file kind status count first_op first_status` per line. */
+/** The manifest the C check reads: `file kind status count first_op first_error` per line. */
 export function renderManifest(vectors: readonly GoldenVector[]): string {
-  return `${vectors.map((v) => `${v.file} ${v.kind} ${v.status} ${v.count} ${v.firstOp} ${v.firstStatus}`).join('\n')}\n`;
+  return `${vectors.map((v) => `${v.file} ${v.kind} ${v.status} ${v.count} ${v.firstOp} ${v.firstError}`).join('\n')}\n`;
 }

@@ -6,7 +6,7 @@
  * compiles, by the header's static asserts.
  *
  * usage: vectors_check VECTOR_DIR
- * Manifest lines: FILE KIND STATUS COUNT FIRST_OP FIRST_STATUS (see shell-protocol/vectors.ts).
+ * Manifest lines: FILE KIND STATUS COUNT FIRST_OP FIRST_ERROR (see shell-protocol/vectors.ts).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ struct outcome {
 	int status;          /* of the whole message */
 	unsigned count;      /* entries, or mirrored vCPUs of a shared page */
 	unsigned first_op;
-	int first_status;    /* arguments of the first request entry, or status/result of the first answer */
+	int first_error;     /* status of the first entry that fails its argument or result checks, or 0 */
 };
 
 /* Structs are read with memcpy: buffers carry no alignment promise, and the ABI is little-endian. */
@@ -207,10 +207,8 @@ static struct outcome check_request(const uint8_t *buf, size_t len)
 		end = args + ALIGN8((uint64_t)e.arg_length);
 		if (end > len) return refused(YMIR_VMC_EINVAL);
 		if (!is_zero(buf + args + e.arg_length, (size_t)(end - args - e.arg_length))) return refused(YMIR_VMC_EINVAL);
-		if (i == 0) {
-			out.first_op = e.op;
-			out.first_status = check_args(e.op, buf + args, e.arg_length);
-		}
+		if (i == 0) out.first_op = e.op;
+		if (out.first_error == 0) out.first_error = check_args(e.op, buf + args, e.arg_length);
 		at = end;
 	}
 	if (at != len) return refused(YMIR_VMC_EINVAL);
@@ -239,10 +237,8 @@ static struct outcome check_response(const uint8_t *buf, size_t len)
 		data = at + sizeof(e);
 		if (data + ALIGN8((uint64_t)e.data_length) > h.total_length) return refused(YMIR_VMC_EPROTO);
 		if (e.needed_length < e.data_length) return refused(YMIR_VMC_EPROTO);
-		if (i == 0) {
-			out.first_op = e.op;
-			out.first_status = e.status != YMIR_VMC_OK ? e.status : check_result(e.op, buf + data, e.data_length);
-		}
+		if (i == 0) out.first_op = e.op;
+		if (out.first_error == 0) out.first_error = e.status != YMIR_VMC_OK ? e.status : check_result(e.op, buf + data, e.data_length);
 		at = data + ALIGN8((uint64_t)e.data_length);
 	}
 	if (at != h.total_length) return refused(YMIR_VMC_EPROTO);
@@ -283,7 +279,7 @@ int main(int argc, char **argv)
 {
 	const uint16_t one = 1;
 	char path[4096], file[256], kind[16];
-	int status, first_status, failures = 0, checked = 0;
+	int status, first_error, failures = 0, checked = 0;
 	unsigned count, first_op;
 	FILE *manifest;
 
@@ -292,7 +288,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/manifest.txt", argv[1]);
 	manifest = fopen(path, "r");
 	if (!manifest) { perror(path); return 2; }
-	while (fscanf(manifest, "%255s %15s %d %u %u %d", file, kind, &status, &count, &first_op, &first_status) == 6) {
+	while (fscanf(manifest, "%255s %15s %d %u %u %d", file, kind, &status, &count, &first_op, &first_error) == 6) {
 		struct outcome got;
 		size_t len;
 		uint8_t *buf;
@@ -306,9 +302,9 @@ int main(int argc, char **argv)
 		else { fprintf(stderr, "%s: unknown kind %s\n", file, kind); got = refused(1); }
 		free(buf);
 		checked++;
-		if (got.status != status || got.count != count || got.first_op != first_op || got.first_status != first_status) {
+		if (got.status != status || got.count != count || got.first_op != first_op || got.first_error != first_error) {
 			fprintf(stderr, "%s: got %d %u %u %d, manifest says %d %u %u %d\n", file,
-				got.status, got.count, got.first_op, got.first_status, status, count, first_op, first_status);
+				got.status, got.count, got.first_op, got.first_error, status, count, first_op, first_error);
 			failures++;
 		}
 	}
