@@ -178,7 +178,7 @@ export class ResponseWriter {
     return this.entry(op, Status.OK, data.length, (bytes, at) => bytes.set(data, at));
   }
 
-  /** An OK entry of `length` data bytes that `fill` writes at `at` (the view covers the buffer). */
+  /** An entry with `status` and `length` data bytes that `fill` writes at `at` (the view covers the buffer). */
   entry(op: number, status: number, length: number, fill: ((bytes: Uint8Array, at: number, view: DataView) => void) | undefined): boolean {
     if (this.exhausted) return false;
     const capacity = this.view.byteLength;
