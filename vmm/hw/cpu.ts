@@ -46,6 +46,8 @@ const PUSHES_ERROR_CODE = new Set<number>([Vector.DF, Vector.TS, Vector.NP, Vect
 /** Instruction calls between two reads of the clock for the preemption timer. */
 const TIMER_POLL_PERIOD = 256;
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
+/** RAX..R15. */
+const GPR_COUNT = 16;
 
 export class Cpu implements GuestCpu {
   readonly regs = new RegisterFile();
@@ -150,8 +152,11 @@ export class Cpu implements GuestCpu {
   }
 
   /**
-   * Enter an IDT handler at CPL 0 with interrupts off; a normal return is IRET (the interrupted
-   * state comes back). A throw unwinds the interrupted code and leaves the handler's state.
+   * Enter an IDT handler at CPL 0 with interrupts off. Returning is IRET: the interrupted state
+   * comes back. A throw unwinds into the interrupted code (how a kernel delivers a signal or kills a
+   * process), so the interrupted context is restored then too: whoever catches it runs in it.
+   * The general-purpose registers are saved and restored around the handler as a kernel's entry
+   * code does (pt_regs): guest handlers are TypeScript whose instructions use RAX, RCX and RDX.
    */
   private callHandler(vector: number, errorCode: number | undefined, faultAddress: bigint | undefined): void {
     const handler = this.idt.get(vector)!;
@@ -162,14 +167,19 @@ export class Cpu implements GuestCpu {
     const savedFlags = values[Reg.RFLAGS]!;
     const rip = values[Reg.RIP]!;
     const cpl = this.regs.cpl;
+    const savedGprs = values.slice(0, GPR_COUNT);
     selectors[Seg.CS] = KERNEL_CS;
     selectors[Seg.SS] = KERNEL_DS;
     values[Reg.RFLAGS] = savedFlags & ~RFLAGS_IF;
-    handler({ vector, errorCode, faultAddress, rip, cpl });
-    selectors[Seg.CS] = savedCs;
-    selectors[Seg.SS] = savedSs;
-    values[Reg.RFLAGS] = savedFlags;
-    values[Reg.RIP] = rip;
+    try {
+      handler({ vector, errorCode, faultAddress, rip, cpl });
+    } finally {
+      values.set(savedGprs);
+      selectors[Seg.CS] = savedCs;
+      selectors[Seg.SS] = savedSs;
+      values[Reg.RFLAGS] = savedFlags;
+      values[Reg.RIP] = rip;
+    }
   }
 
   // --- exiting instructions ------------------------------------------------------------------
@@ -317,10 +327,14 @@ export class Cpu implements GuestCpu {
     const rip = this.regs.values[Reg.RIP]! + 2n;
     selectors[Seg.CS] = KERNEL_CS;
     selectors[Seg.SS] = KERNEL_DS;
-    entry();
-    selectors[Seg.CS] = USER_CS;
-    selectors[Seg.SS] = USER_DS;
-    this.regs.values[Reg.RIP] = BigInt.asUintN(64, rip);
+    try {
+      entry();
+    } finally {
+      // SYSRET, or the unwinding of a process the kernel ended: back in the user context either way.
+      selectors[Seg.CS] = USER_CS;
+      selectors[Seg.SS] = USER_DS;
+      this.regs.values[Reg.RIP] = BigInt.asUintN(64, rip);
+    }
   }
 
   enterUser<T>(entry: () => T): T {
