@@ -111,8 +111,7 @@ export class ByteRing {
     const write = Atomics.load(this.header, WRITE);
     if (write !== Atomics.load(this.header, READ)) return;
     Atomics.store(this.header, CONSUMER_WAITING, 1);
-    const waiter = Atomics.waitAsync(this.header, WRITE, write, timeoutMs);
-    if (waiter.async) await waiter.value;
+    await waitAsync(this.header, WRITE, write, timeoutMs);
     Atomics.store(this.header, CONSUMER_WAITING, 0);
   }
 
@@ -120,7 +119,18 @@ export class ByteRing {
   async waitForRoomAsync(timeoutMs: number): Promise<void> {
     const read = Atomics.load(this.header, READ);
     if (this.length < this.data.length) return;
-    const waiter = Atomics.waitAsync(this.header, READ, read, timeoutMs);
-    if (waiter.async) await waiter.value;
+    await waitAsync(this.header, READ, read, timeoutMs);
   }
+}
+
+/**
+ * Atomics.waitAsync with a timer beside it: a pending waitAsync alone does not keep Node's event
+ * loop alive, and a host waiting for guest output must not exit for want of something to do.
+ */
+async function waitAsync(cells: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+  const waiter = Atomics.waitAsync(cells, index, value, timeoutMs);
+  if (!waiter.async) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([waiter.value, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+  clearTimeout(timer);
 }
