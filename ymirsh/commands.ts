@@ -202,6 +202,7 @@ function watchExits(sh: Shell, options: ExitsOptions): CommandResult {
   const bytes = new Uint8Array(PAGE_SIZE);
   let shownLines = 0;
   let frames = 0;
+  let stopped = false;
   do {
     sh.rt.cpu.readBytes(page, bytes);
     const shared = unwrap(decodeSharedPage(bytes));
@@ -217,8 +218,11 @@ function watchExits(sh: Shell, options: ExitsOptions): CommandResult {
     shownLines = table.split('\n').length - 1;
     frames++;
     const until = sh.rt.nowNs() + BigInt(Math.round((options.watch ?? 1) * 1e9));
-    while (sh.rt.nowNs() < until && !sh.keyPressed()) sh.rt.sleepMs(50);
-  } while (!sh.keyPressed());
+    while (!stopped && sh.rt.nowNs() < until) {
+      stopped = sh.keyPressed();
+      if (!stopped) sh.rt.sleepMs(50);
+    }
+  } while (!stopped);
   return { data: { frames } };
 }
 

@@ -36,8 +36,16 @@ export class GuestConsole {
     }
   }
 
-  /** Type into the guest, a key at a time (as a person does; the guest echoes each). */
+  /** Type into the guest a key at a time, as a person does. */
   async type(text: string): Promise<void> {
+    for (const key of text) {
+      await this.port.write(key);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** Send text in one burst, as a paste does. */
+  async paste(text: string): Promise<void> {
     await this.port.write(text);
   }
 }
