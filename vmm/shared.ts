@@ -5,7 +5,7 @@
  */
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
 import { PAGE_SIZE } from '../shell-protocol/constants.js';
-import { SHARED_PAGE_MAX_VCPUS, sharedCounterOffset } from '../shell-protocol/ops.js';
+import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTotalOffset } from '../shell-protocol/ops.js';
 import { gpa } from './hw/address.js';
 import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
@@ -24,6 +24,8 @@ export const Control = {
   PROTECT_LOCK: 4,
   /** Page number + 1 of the MAP_SHARED counter page (0: none). */
   SHARED_PAGE: 5,
+  /** The shared page's `sequence`: bumped whenever the counters restart (STATS_RESET). */
+  SHARED_SEQUENCE: 6,
 } as const;
 const CONTROL_PER_VCPU = 8;
 const PER_VCPU_WORDS = 4;
@@ -53,6 +55,7 @@ export interface VmSharedHandles {
   readonly memory: GuestMemoryHandles;
   readonly control: SharedArrayBuffer;
   readonly counters: SharedArrayBuffer;
+  readonly totals: SharedArrayBuffer;
   readonly snapshots: SharedArrayBuffer;
   readonly snapshotLocks: SharedArrayBuffer;
   readonly ranges: SharedArrayBuffer;
@@ -76,6 +79,8 @@ export class VmShared {
   readonly control: Int32Array;
   /** Exit counters: per vCPU, per reason, a [low, high] u32 pair (Atomics on the low word). */
   readonly counters: Uint32Array;
+  /** Per vCPU, the sum of its exit counters as a [low, high] u32 pair. */
+  readonly totals: Uint32Array;
   readonly snapshots: BigUint64Array;
   readonly snapshotLocks: Int32Array;
   readonly ranges: BigUint64Array;
@@ -94,6 +99,7 @@ export class VmShared {
       memory: GuestMemory.create(memoryBytes).handles,
       control: sab((CONTROL_PER_VCPU + vcpus * PER_VCPU_WORDS) * 4),
       counters: sab(vcpus * EXIT_REASON_COUNT * 8),
+      totals: sab(vcpus * 8),
       snapshots: sab(vcpus * SNAPSHOT_SLOTS * 8),
       snapshotLocks: sab(vcpus * 4),
       ranges: sab((1 + MAX_RANGES * 3) * 8),
@@ -112,6 +118,7 @@ export class VmShared {
     this.memory = new GuestMemory(handles.memory);
     this.control = new Int32Array(handles.control);
     this.counters = new Uint32Array(handles.counters);
+    this.totals = new Uint32Array(handles.totals);
     this.snapshots = new BigUint64Array(handles.snapshots);
     this.snapshotLocks = new Int32Array(handles.snapshotLocks);
     this.ranges = new BigUint64Array(handles.ranges);
@@ -150,26 +157,29 @@ export class VmShared {
   /** Count one exit (single writer: the vCPU's own thread), mirrored into the MAP_SHARED page. */
   countExit(vcpu: number, reason: number): void {
     const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
-    const before = Atomics.add(this.counters, low, 1);
-    if (before === 0xffffffff) Atomics.add(this.counters, low + 1, 1);
+    const count = increment(this.counters, low);
+    const total = increment(this.totals, vcpu * 2);
     const page = Atomics.load(this.control, Control.SHARED_PAGE);
     if (page !== 0 && vcpu < SHARED_PAGE_MAX_VCPUS) {
-      const at = gpa((page - 1) * PAGE_SIZE + sharedCounterOffset(vcpu, reason));
-      this.memory.write32(at, (before + 1) >>> 0);
-      this.memory.write32(gpa(Number(at) + 4), Atomics.load(this.counters, low + 1));
+      const base = (page - 1) * PAGE_SIZE;
+      this.writeCounter(base + sharedCounterOffset(vcpu, reason), count, Atomics.load(this.counters, low + 1));
+      this.writeCounter(base + sharedTotalOffset(vcpu), total, Atomics.load(this.totals, vcpu * 2 + 1));
     }
+  }
+
+  /** A u64 in the shared page as two u32 halves, low first (spec section 7). */
+  private writeCounter(at: number, low: number, high: number): void {
+    this.memory.write32(gpa(at), low);
+    this.memory.write32(gpa(at + 4), high);
   }
 
   /** Rewrite the MAP_SHARED page from the counters (after mapping it or a reset). */
   refreshSharedPage(): void {
     const page = Atomics.load(this.control, Control.SHARED_PAGE);
     if (page === 0) return;
-    const base = (page - 1) * PAGE_SIZE;
-    for (let vcpu = 0; vcpu < Math.min(this.vcpus, SHARED_PAGE_MAX_VCPUS); vcpu++) {
-      for (let reason = 0; reason < EXIT_REASON_COUNT; reason++) {
-        this.memory.write64(gpa(base + sharedCounterOffset(vcpu, reason)), BigInt(this.exitCount(vcpu, reason)));
-      }
-    }
+    const counts = Array.from({ length: Math.min(this.vcpus, SHARED_PAGE_MAX_VCPUS) }, (_, v) => this.exitCounts(v).map(BigInt));
+    const sequence = BigInt(Atomics.load(this.control, Control.SHARED_SEQUENCE));
+    this.memory.writeBytes(gpa((page - 1) * PAGE_SIZE), encodeSharedPage({ sequence, totalVcpus: this.vcpus, counts, totals: counts.map((row) => row.reduce((a, b) => a + b, 0n)) }));
   }
 
   /** One counter, read without locking (the high word is re-read to rule out a carry in between). */
@@ -190,6 +200,9 @@ export class VmShared {
 
   resetExitCounts(vcpu: number): void {
     for (let i = vcpu * EXIT_REASON_COUNT * 2; i < (vcpu + 1) * EXIT_REASON_COUNT * 2; i++) Atomics.store(this.counters, i, 0);
+    Atomics.store(this.totals, vcpu * 2, 0);
+    Atomics.store(this.totals, vcpu * 2 + 1, 0);
+    Atomics.add(this.control, Control.SHARED_SEQUENCE, 1);
     this.refreshSharedPage();
   }
 
@@ -219,4 +232,11 @@ export class VmShared {
       };
     }
   }
+}
+
+/** Add one to a [low, high] u32 pair with Atomics; returns the new low half. */
+function increment(cells: Uint32Array, low: number): number {
+  const before = Atomics.add(cells, low, 1);
+  if (before === 0xffffffff) Atomics.add(cells, low + 1, 1);
+  return (before + 1) >>> 0;
 }

@@ -7,8 +7,7 @@ import {
 } from '../../shell-protocol/constants.js';
 import { decodeRequest, ResponseWriter } from '../../shell-protocol/codec.js';
 import { RequestHeader, ResponseHeader } from '../../shell-protocol/structs.js';
-import { writeSharedPageHeader } from '../../shell-protocol/ops.js';
-import { gpa, hex } from '../hw/address.js';
+import { hex } from '../hw/address.js';
 import { Reg } from '../hw/guest-cpu.js';
 import { Control } from '../shared.js';
 import type { Vcpu } from '../vcpu.js';
@@ -47,9 +46,6 @@ function mapShared(vcpu: Vcpu, ctx: ServiceContext): void {
   }
   if (page % BigInt(PAGE_SIZE) !== 0n) return setStatus(vcpu, Status.EINVAL);
   if (!shared.memory.contains(page, PAGE_SIZE) || page < BigInt(PAGE_SIZE)) return setStatus(vcpu, Status.EFAULT);
-  const bytes = new Uint8Array(PAGE_SIZE);
-  writeSharedPageHeader(bytes, shared.vcpus, 0n);
-  shared.memory.writeBytes(gpa(page), bytes);
   Atomics.store(shared.control, Control.SHARED_PAGE, Number(page / BigInt(PAGE_SIZE)) + 1);
   shared.refreshSharedPage();
   vcpu.log.write('info', 'vmc', `Exit counters shared at ${hex(page)}`);

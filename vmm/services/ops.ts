@@ -3,10 +3,10 @@
  * Layouts and argument checks come from shell-protocol; the answers from the VMM's shared state.
  */
 import {
-  ALL_VCPUS, LOG_LEVEL_QUERY, MAX_ECHO_BYTES, MAX_MEM_READ_BYTES, Op, PRIVILEGED_OPS, Status, VcpuState,
+  ALL_VCPUS, LOG_LEVEL_QUERY, Op, PRIVILEGED_OPS, Status, VcpuState,
 } from '../../shell-protocol/constants.js';
 import {
-  decodeAddressArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs, decodeRangeArgs, decodeVcpuArgs,
+  decodeAddressArgs, decodeEchoArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs, decodeRangeArgs, decodeVcpuArgs,
   encodeExitStats, encodeLogLevelResult, encodeLogRead, encodeOps, encodeProtected, encodeRegs, encodeText,
   encodeTranslation, encodeVmInfo, exitStatsSize, opsSize,
 } from '../../shell-protocol/ops.js';
@@ -114,8 +114,6 @@ const memRead: OpHandler = (_vcpu, ctx, args) => {
   const decoded = decodeMemReadArgs(args);
   if (!decoded.ok) return decoded.error.status;
   const { gpa: start, length } = decoded.value;
-  if (length === 0) return Status.EINVAL;
-  if (length > MAX_MEM_READ_BYTES) return Status.E2BIG;
   if (!ctx.shared.memory.contains(start, length)) return Status.EFAULT;
   const source = ctx.shared.memory.slice(gpa(start), length);
   return filled(length, (bytes, at) => bytes.set(source, at));
@@ -159,7 +157,10 @@ const logLevel: OpHandler = (_vcpu, ctx, args) => {
   return encodeLogLevelResult(previous, Atomics.load(ctx.shared.control, Control.LOG_LEVEL));
 };
 
-const echo: OpHandler = (_vcpu, _ctx, args) => (args.length > MAX_ECHO_BYTES ? Status.E2BIG : filled(args.length, (bytes, at) => bytes.set(args, at)));
+const echo: OpHandler = (_vcpu, _ctx, args) => {
+  const decoded = decodeEchoArgs(args);
+  return decoded.ok ? filled(args.length, (bytes, at) => bytes.set(args, at)) : decoded.error.status;
+};
 
 const HANDLERS = new Map<number, OpHandler>([
   [Op.HELLO, hello],
