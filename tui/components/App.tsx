@@ -116,14 +116,14 @@ export function App({ vm, onQuit }: AppProps) {
   const topHeight = area.consoleRows + 3;
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Box height={topHeight}>
+      {help ? <Box height={topHeight} overflow="hidden"><HelpPane /></Box> : <Box height={topHeight}>
         <ConsolePane lines={visible} width={area.consoleWidth - 2} height={area.consoleRows} focused={focus === 'console'} scrolledBack={scrollBack} raw={raw} />
         <Box flexDirection="column" width={area.sideWidth} height={topHeight}>
           <Registers key={vcpu} vm={vm} vcpu={vcpu} focused={focus === 'registers'} rows={area.registerRows} width={area.sideWidth - 2} />
           <ExitsPane summary={exits} sort={sort} focused={focus === 'exits'} rows={area.exitRows} width={area.sideWidth - 2} />
         </Box>
-      </Box>
-      {help ? <HelpPane /> : <LogPane records={log.records} lost={log.lost} level={level} scope={scope} focused={focus === 'log'} rows={area.logRows} />}
+      </Box>}
+      <LogPane records={log.records} lost={log.lost} level={level} scope={scope} focused={focus === 'log'} rows={area.logRows} />
       <Box height={1}>
         <Text color="cyan">{raw ? 'raw› ' : '› '}</Text>
         {raw ? <Text color="gray">keys go to the guest (Ctrl-T to leave raw mode)</Text> : <TextInput value={input} onChange={change} onSubmit={submit} focus={!help} showCursor />}

@@ -26,7 +26,7 @@ export function ExitsPane({ summary, sort, focused, rows, width }: ExitsPaneProp
   const nameWidth = Math.max(8, width - 28);
   const sorted = sortExits(summary.rows, sort).slice(0, Math.max(0, rows - 2));
   return (
-    <Pane title={`VM exits, sorted by ${sort}${focused ? ' (↑↓ sort)' : ''}`} focused={focused}>
+    <Pane title={`VM exits, sorted by ${sort}${focused ? ' ↑↓' : ''}`} focused={focused}>
       <Text bold wrap="truncate">{`${'Event'.padEnd(nameWidth)} ${'Total'.padStart(10)} ${'%Total'.padStart(6)} ${'/s'.padStart(8)}`}</Text>
       {sorted.map((row) => (
         <Text key={row.reason} wrap="truncate">

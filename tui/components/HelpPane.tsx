@@ -16,7 +16,7 @@ const KEYS: readonly [string, string][] = [
 
 export function HelpPane() {
   return (
-    <Box flexDirection="column" borderStyle="double" borderColor="cyan" paddingX={1}>
+    <Box flexDirection="column" flexGrow={1} borderStyle="double" borderColor="cyan" paddingX={1}>
       <Text bold color="cyan">ymir — keys</Text>
       {KEYS.map(([key, what]) => (
         <Text key={key} wrap="truncate"><Text bold>{key.padEnd(10)}</Text> {what}</Text>

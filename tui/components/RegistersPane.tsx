@@ -50,7 +50,7 @@ export function RegistersPane({ vcpu, state, cpl, lastExitReason, cells, vcpuCou
   const lines: RegisterCell[][] = [];
   for (let i = 0; i < shown.length; i += perLine) lines.push(shown.slice(i, i + perLine));
   return (
-    <Pane title={`vCPU ${vcpu}/${vcpuCount - 1} ${state} CPL${cpl}${focused ? ' (↑↓ vCPU)' : ''}`} focused={focused}>
+    <Pane title={`vCPU ${vcpu}/${vcpuCount - 1} ${state} CPL${cpl}${focused ? ' ↑↓' : ''}`} focused={focused}>
       <Text wrap="truncate" color="gray">last exit {exitReasonName(lastExitReason)}</Text>
       {lines.map((line, i) => (
         <Text key={i} wrap="truncate">
