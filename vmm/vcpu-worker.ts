@@ -51,6 +51,7 @@ async function run(data: VcpuWorkerData): Promise<void> {
     const image: unknown = await import(data.guestImage);
     if (!isGuestImage(image)) throw new Error(`${data.guestImage} is not a guest image (it needs boot and startAp)`);
     if (data.index !== 0) waitForStartup(vcpu);
+    log.write('info', 'vmx', data.index === 0 ? 'vCPU 0: VMLAUNCH at the guest kernel\'s entry point' : `vCPU ${data.index}: INIT-SIPI received, VMLAUNCH`);
     vcpu.setRunState(RunStateCode.RUNNING);
     vcpu.lapic.startTimer(performance.now());
     if (data.index === 0) image.boot(cpu);

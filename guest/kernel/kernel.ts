@@ -10,7 +10,7 @@ import { Errno, Fd, Ioctl, ProcessEnded, Signal, SignalDelivery, Sys, USER_COUNT
 import { UserRuntime } from '../user/runtime.js';
 import type { Program } from '../user/program.js';
 import {
-  BOOT_PARAMS, BOOT_PARAMS_MAGIC, KERNEL_END, PAGE, USER_HEAP, USER_STACK_PAGES, USER_STACK_TOP, USER_TEXT, setPagingOn,
+  BOOT_PARAMS, BOOT_PARAMS_MAGIC, CPU_ONLINE_MASK, KERNEL_END, KERNEL_PML4, PAGE, USER_HEAP, USER_STACK_PAGES, USER_STACK_TOP, USER_TEXT, kva, setPagingOn,
 } from './layout.js';
 import { PageAllocator } from './page-alloc.js';
 import { AddressSpace, buildKernelTables } from './paging.js';
@@ -24,6 +24,9 @@ const EFER_SCE = 1n << 0n, EFER_LME = 1n << 8n, EFER_NXE = 1n << 11n;
 const MSR_EFER = 0xc0000080;
 const MSR_X2APIC_EOI = 0x80b;
 const MSR_X2APIC_ICR = 0x830;
+const MSR_X2APIC_ID = 0x802;
+/** How long the BSP waits for an AP to call in (Linux waits 10 s). */
+const AP_CALLIN_TIMEOUT_NS = 10_000_000_000n;
 const TIMER_VECTOR = 0x20;
 const COM1_VECTOR = 0x24;
 const COM2_VECTOR = 0x23;
@@ -60,7 +63,6 @@ export class Kernel {
   readonly vcpus: number;
   readonly memoryBytes: number;
   private pages!: PageAllocator;
-  private kernelPml4 = 0;
   private bootNs = 0n;
   private ticks = 0;
   private nextPid = 1;
@@ -110,7 +112,7 @@ export class Kernel {
     this.pages = new PageAllocator(this.memoryBytes);
     this.printk(`Memory: ${(this.pages.totalPages * PAGE) / 1024}K/${this.memoryBytes / 1024}K available (${KERNEL_END / 1024}K kernel reserved)`);
     this.printk('NX (Execute Disable) protection: active');
-    this.printk(`x86/mm: direct map of all RAM at 0xffff888000000000 with 2M pages, PML4 at 0x${this.kernelPml4.toString(16)}`);
+    this.printk(`x86/mm: direct map of all RAM at 0xffff888000000000 with 2M pages, PML4 at 0x${KERNEL_PML4.toString(16)}`);
     cpu.lidt(this.idt());
     cpu.setSyscallEntry(() => this.syscall());
     this.printk('IRQ: timer on vector 0x20, ttyS0 IRQ 4 (vector 0x24), ttyS1 IRQ 3 (vector 0x23)');
@@ -138,7 +140,7 @@ export class Kernel {
   /** Page tables with paging off, then CR4.PAE, EFER.LME, CR0.PG: long mode, as startup_64 does. */
   private enterLongMode(): void {
     const cpu = this.cpu;
-    this.kernelPml4 = buildKernelTables(cpu, this.memoryBytes);
+    buildKernelTables(cpu, this.memoryBytes);
     this.setupControlRegisters();
     setPagingOn();
   }
@@ -146,25 +148,36 @@ export class Kernel {
   private setupControlRegisters(): void {
     const cpu = this.cpu;
     cpu.writeCr(4, cpu.readCr(4) | CR4_PAE | CR4_PGE);
-    cpu.writeCr(3, BigInt(this.kernelPml4));
+    cpu.writeCr(3, BigInt(KERNEL_PML4));
     cpu.wrmsr(MSR_EFER, cpu.rdmsr(MSR_EFER) | EFER_LME | EFER_NXE | EFER_SCE);
     cpu.writeCr(0, cpu.readCr(0) | CR0_PE | CR0_WP | CR0_PG);
   }
 
   private bringUpAps(): void {
     this.printk('smp: Bringing up secondary CPUs ...');
+    const online = kva(CPU_ONLINE_MASK);
+    this.cpu.write32(online, 1);
+    let up = 1;
     for (let ap = 1; ap < this.vcpus; ap++) {
       this.printk(`smpboot: Booting Node 0 Processor ${ap} APIC 0x${ap.toString(16)}`);
       this.cpu.wrmsr(MSR_X2APIC_ICR, (BigInt(ap) << 32n) | 0x4600n);
+      // As Linux's do_boot_cpu: wait for the AP to call in, and give up on it after a while.
+      const deadline = this.cpu.rdtsc() + AP_CALLIN_TIMEOUT_NS;
+      while ((this.cpu.read32(online) & (1 << ap)) === 0 && this.cpu.rdtsc() < deadline) this.cpu.pause();
+      if ((this.cpu.read32(online) & (1 << ap)) !== 0) up++;
+      else this.printk(`smpboot: do_boot_cpu failed(-1) to wakeup CPU#${ap}`);
     }
-    this.printk(`smp: Brought up 1 node, ${this.vcpus} CPU${this.vcpus === 1 ? '' : 's'}`);
+    this.printk(`smp: Brought up 1 node, ${up} CPU${up === 1 ? '' : 's'}`);
   }
 
   /** An AP: the same control registers and page tables, the timer, then idle in HLT. */
   startAp(): never {
     const cpu = this.cpu;
     this.setupControlRegisters();
+    setPagingOn();
     cpu.lidt(new Map<number, InterruptHandler>([[TIMER_VECTOR, () => cpu.wrmsr(MSR_X2APIC_EOI, 0n)]]));
+    const online = kva(CPU_ONLINE_MASK);
+    cpu.write32(online, cpu.read32(online) | (1 << Number(cpu.rdmsr(MSR_X2APIC_ID))));
     cpu.sti();
     for (;;) cpu.hlt();
   }
@@ -235,7 +248,7 @@ export class Kernel {
       this.current = undefined;
       this.tty.raw = false;
       if (process.countersMapped) this.vmcallAtCpl0([3n, 0n]); // the page goes back to the allocator
-      cpu.writeCr(3, BigInt(this.kernelPml4));
+      cpu.writeCr(3, BigInt(KERNEL_PML4));
       space.destroy();
     }
   }

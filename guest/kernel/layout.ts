@@ -7,6 +7,8 @@ import { type Gva, gva } from '../../vmm/hw/address.js';
 export const BOOT_PARAMS = 0x1000;
 /** "YBP1": boot parameters written by the VMM. */
 export const BOOT_PARAMS_MAGIC = 0x31504259;
+/** A bit per vCPU that has come online: each AP sets its own, the BSP waits for them (cpu_online_mask). */
+export const CPU_ONLINE_MASK = 0x2000;
 /** Kernel page tables: PML4, PDPT and up to four PDs for the direct map. */
 export const KERNEL_PML4 = 0x10000;
 /** Physical memory below this is the kernel's; the page allocator hands out what lies above. */

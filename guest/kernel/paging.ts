@@ -21,7 +21,7 @@ function zeroPage(cpu: GuestCpu, pa: number): void {
 }
 
 /** Build the kernel's PML4 (direct map of all RAM, NX, global) at KERNEL_PML4, with paging off. */
-export function buildKernelTables(cpu: GuestCpu, memoryBytes: number): number {
+export function buildKernelTables(cpu: GuestCpu, memoryBytes: number): void {
   const pml4 = KERNEL_PML4;
   const pdpt = pml4 + PAGE;
   zeroPage(cpu, pml4);
@@ -39,7 +39,6 @@ export function buildKernelTables(cpu: GuestCpu, memoryBytes: number): number {
       cpu.write64(kva(pd + e * 8), pa | PTE_P | PTE_RW | PTE_PS | PTE_G | PTE_NX);
     }
   }
-  return pml4;
 }
 
 /** A process address space: its PML4, the pages it owns, and mapping helpers. */

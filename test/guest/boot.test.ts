@@ -29,6 +29,17 @@ describe('the guest OS', () => {
     expect(text.trimEnd().endsWith('~ #')).toBe(true);
   });
 
+  it('brings every AP up on the kernel page tables before it says so', async () => {
+    vm = createVm({ vcpus: 3 });
+    const c = new GuestConsole(vm.com1);
+    vm.start();
+    await c.waitFor('~ # ');
+    const text = c.text();
+    expect(text.indexOf('vCPU 2: INIT-SIPI received')).toBeGreaterThan(text.indexOf('Booting Node 0 Processor 2'));
+    expect(text.indexOf('vCPU 2: INIT-SIPI received')).toBeLessThan(text.indexOf('smp: Brought up 1 node, 3 CPUs'));
+    for (const v of [0, 1, 2]) expect(vm.registers(v).cr3, `vCPU ${v}`).toBe(0x10000n);
+  });
+
   it('runs a builtin typed on the console and shows its output', async () => {
     const c = await boot();
     await c.type('echo "hello  there" $?\r');

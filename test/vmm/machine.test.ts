@@ -18,6 +18,12 @@ function boot(name: string, config: Parameters<typeof createVm>[0] = {}): { vm: 
   return { vm, console: console1 };
 }
 
+/** Waits until `condition` holds, for at most `ms` (the caller's assertion says what was expected). */
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('the VMM', () => {
   it('injects #GP(0) for an unknown MSR and logs it', async () => {
     const { vm, console } = boot('unknown-msr');
@@ -73,7 +79,8 @@ describe('the VMM', () => {
 
   it('pauses and resumes the vCPUs', async () => {
     const { vm } = boot('torn-snapshots');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const outs = (): number => vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]!;
+    await until(() => outs() > 0); // the worker has loaded the image and is running
     vm.pause();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]!;
@@ -81,8 +88,8 @@ describe('the VMM', () => {
     expect(vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]).toBe(before);
     expect(vm.state).toBe('paused');
     vm.resume();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]!).toBeGreaterThan(before);
+    await until(() => outs() > before);
+    expect(outs()).toBeGreaterThan(before);
   });
 
   it('leaves no vCPU thread behind when stopped', async () => {
