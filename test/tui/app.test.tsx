@@ -29,6 +29,27 @@ describe('the TUI app', () => {
   });
 });
 
+describe('the TUI app with fast input', () => {
+  it('keeps text and Enter that arrive before Ink re-renders', async () => {
+    const { vm, app } = mount();
+    await tick();
+    for (const chunk of ['he', 'lp', '\r', 'regs', '\r']) app.stdin.write(chunk);
+    await tick();
+    expect(vm.com1.written).toEqual(['help\r', 'regs\r']);
+  });
+
+  it('edits the line: left, backspace, Ctrl-A, Ctrl-U', async () => {
+    const { vm, app } = mount();
+    await tick();
+    for (const chunk of ['rehs', '\x1b[D', '\x7f', 'g', '\x01', 'x', '\x15', 'exits', '\r']) app.stdin.write(chunk);
+    await tick();
+    expect(vm.com1.written).toEqual(['exits\r']);
+    for (const chunk of ['rehs', '\x1b[D', '\x7f', 'g', '\r']) app.stdin.write(chunk);
+    await tick();
+    expect(vm.com1.written).toEqual(['exits\r', 'regs\r']);
+  });
+});
+
 describe('the TUI app with pasted input', () => {
   it('sends each pasted line separately', async () => {
     const { vm, app } = mount();

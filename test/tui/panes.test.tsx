@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
-import { ConsolePane } from '../../tui/components/ConsolePane.js';
+import { ConsolePane, consoleRows } from '../../tui/components/ConsolePane.js';
 import { ExitsPane, sortExits } from '../../tui/components/ExitsPane.js';
 import { HelpPane } from '../../tui/components/HelpPane.js';
 import { LogPane, filterLog } from '../../tui/components/LogPane.js';
@@ -20,12 +20,15 @@ const frame = (node: React.ReactElement): string => {
 const lines = (text: string): string[] => text.split('\n');
 
 describe('ConsolePane', () => {
-  it('shows the lines it is given, cut to its width, and pads to its height', () => {
-    const text = frame(<ConsolePane lines={['~ # ymirsh', 'x'.repeat(200)]} width={40} height={5} focused={false} scrolledBack={0} raw={false} />);
+  it('folds long lines at its width, keeps the newest rows, and pads to its height', () => {
+    const text = frame(<ConsolePane lines={['~ # ymirsh', `${'x'.repeat(40)}${'y'.repeat(30)}`]} width={40} height={5} focused={false} scrolledBack={0} raw={false} />);
     expect(text).toContain('COM1 console');
     expect(text).toContain('~ # ymirsh');
-    expect(text).not.toContain('x'.repeat(41));
+    expect(text).toContain(`${'x'.repeat(40)}`);
+    expect(text).not.toContain('xy');
+    expect(text).toContain('y'.repeat(30));
     expect(lines(text)).toHaveLength(5 + 3);
+    expect(consoleRows(['a', 'b'.repeat(10), '', 'c'], 4, 4)).toEqual(['bbbb', 'bb', '', 'c']);
   });
 
   it('says when it is scrolled back or in raw mode', () => {
@@ -65,11 +68,22 @@ describe('ExitsPane', () => {
   it('renders kvm_stat columns with a total row, in the sort order', () => {
     const text = frame(<ExitsPane summary={summary} sort="total" focused={false} rows={6} width={42} />);
     const body = lines(text).map((l) => l.replace(/[│║]/g, '').trim());
-    expect(body[2]).toMatch(/^Event\s+Total\s+%Total\s+\/s$/);
-    expect(body[3]).toMatch(/^CPUID\s+100\s+50\.0\s+25$/);
-    expect(body[4]).toMatch(/^VMCALL\s+60\s+30\.0\s+0$/);
-    expect(body[5]).toMatch(/^HLT\s+40\s+20\.0\s+10$/);
-    expect(body[6]).toMatch(/^Total\s+200\s+100\.0\s+35$/);
+    expect(body[2]).toMatch(/^Event\s+Total\s+\/s\s+%Total$/);
+    expect(body[3]).toMatch(/^CPUID\s+100\s+25\s+50\.0$/);
+    expect(body[4]).toMatch(/^VMCALL\s+60\s+0\s+30\.0$/);
+    expect(body[5]).toMatch(/^HLT\s+40\s+10\s+20\.0$/);
+    expect(body[6]).toMatch(/^Total\s+200\s+35\s+100\.0$/);
+  });
+
+  it('drops columns, not reason names, when narrow', () => {
+    const vm = new FakeMonitor();
+    vm.counts[0]![ExitReason.EXTERNAL_INTERRUPT] = 7;
+    const wide = exitSummary(vm, undefined, 0).summary;
+    const narrow = lines(frame(<ExitsPane summary={wide} sort="total" focused={false} rows={4} width={28} />));
+    expect(narrow[3]).toMatch(/EXTERNAL_INTERRUPT\s+7\s*│/);
+    expect(narrow[2]).not.toContain('%Total');
+    const roomy = lines(frame(<ExitsPane summary={wide} sort="total" focused={false} rows={4} width={48} />));
+    expect(roomy[3]).toMatch(/EXTERNAL_INTERRUPT\s+7\s+0\s+100\.0\s*│/);
   });
 
   it('shows only as many reasons as it has rows', () => {

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { Pane } from './Pane.js';
 
 export interface ConsolePaneProps {
-  /** The lines to show (already sanitised and cut to the visible window). */
+  /** The lines to show, already sanitised; the newest that fit are shown, long ones folded. */
   readonly lines: readonly string[];
   readonly width: number;
   readonly height: number;
@@ -14,25 +14,35 @@ export interface ConsolePaneProps {
 
 const LEVEL_COLOURS: Record<string, string> = { 'INFO ': 'green', 'WARN ': 'yellow', ERROR: 'red', DEBUG: 'gray' };
 
-/** One console line; VMM log lines (`[INFO ] scope   | ...`) coloured by level. */
-function ConsoleLine({ line, width }: { line: string; width: number }) {
-  const text = line.length > width ? line.slice(0, width) : line;
-  const match = /^\[(INFO |WARN |ERROR|DEBUG)\] /.exec(text);
-  if (!match) return <Text wrap="truncate">{text || ' '}</Text>;
+/** A console row; the first row of a VMM log line (`[INFO ] scope   | ...`) is coloured by level. */
+function ConsoleRow({ row }: { row: string }) {
+  const match = /^\[(INFO |WARN |ERROR|DEBUG)\] /.exec(row);
+  if (!match) return <Text wrap="truncate">{row || ' '}</Text>;
   return (
     <Text wrap="truncate">
       <Text color={LEVEL_COLOURS[match[1]!]!}>{match[0]}</Text>
-      {text.slice(match[0].length)}
+      {row.slice(match[0].length)}
     </Text>
   );
 }
 
+/** The last `height` rows of `lines` wrapped at `width`, so a long line is folded, not cut. */
+export function consoleRows(lines: readonly string[], width: number, height: number): string[] {
+  const rows: string[] = [];
+  for (const line of lines) {
+    if (line.length === 0) rows.push('');
+    for (let at = 0; at < line.length; at += width) rows.push(line.slice(at, at + width));
+  }
+  return rows.slice(-height);
+}
+
 export function ConsolePane({ lines, width, height, focused, scrolledBack, raw }: ConsolePaneProps) {
   const title = `COM1 console${raw ? ' [raw keys]' : ''}${scrolledBack > 0 ? ` [scrolled back ${scrolledBack} lines, End to follow]` : ''}`;
-  const padded = [...lines, ...Array<string>(Math.max(0, height - lines.length)).fill('')];
+  const rows = consoleRows(lines, width, height);
+  const padded = [...rows, ...Array<string>(Math.max(0, height - rows.length)).fill('')];
   return (
     <Pane title={title} focused={focused} flexGrow={1} height={height + 3}>
-      {padded.map((line, i) => <ConsoleLine key={i} line={line} width={width} />)}
+      {padded.map((row, i) => <ConsoleRow key={i} row={row} />)}
     </Pane>
   );
 }

@@ -45,7 +45,7 @@ export function registerCells(current: RegisterSnapshot, previous: RegisterSnaps
 
 /** A vCPU's registers; values that changed since the previous refresh are highlighted. */
 export function RegistersPane({ vcpu, state, cpl, lastExitReason, cells, vcpuCount, focused, rows, width }: RegistersPaneProps) {
-  const perLine = width >= 46 ? 2 : 1;
+  const perLine = width >= 41 ? 2 : 1; // "RIP 0123456789abcdef" twice, a space between
   const shown = cells.slice(0, Math.max(0, rows - 1) * perLine);
   const lines: RegisterCell[][] = [];
   for (let i = 0; i < shown.length; i += perLine) lines.push(shown.slice(i, i + perLine));

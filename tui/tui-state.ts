@@ -1,0 +1,164 @@
+/**
+ * The TUI's interface state and what each key does to it, in one place and outside React.
+ *
+ * Keys are applied to this object as they arrive, not to the last rendered props: a terminal can
+ * deliver "help" and Enter in two reads before Ink re-renders, and an input computed from the
+ * rendered value would send an empty line and drop "help". Effects on the VM are returned, not run.
+ */
+import type { Key } from 'ink';
+import type { LogLevel } from '../vmm/monitor-api.js';
+import { EXIT_SORT_KEYS, type ExitSortKey } from './components/ExitsPane.js';
+import { LEVELS } from './components/LogPane.js';
+import { keyBytes } from './keys.js';
+
+export type Focus = 'console' | 'registers' | 'exits' | 'log';
+const FOCUS_ORDER: readonly Focus[] = ['console', 'registers', 'exits', 'log'];
+const HISTORY_LIMIT = 500;
+
+export type TuiEffect =
+  | { readonly kind: 'send'; readonly text: string }
+  | { readonly kind: 'toggle-pause' }
+  | { readonly kind: 'quit' };
+
+/** What the key handling needs to know about the rest of the screen. */
+export interface TuiContext {
+  readonly vcpus: number;
+  /** Console lines visible at once (a page for PgUp/PgDn). */
+  readonly consoleRows: number;
+  /** Lines the console holds, for the scroll-back limit. */
+  readonly consoleLines: number;
+  /** The VMM log scopes seen so far. */
+  readonly scopes: readonly string[];
+}
+
+function cycle<T>(list: readonly T[], current: T, step: number): T {
+  return list[(list.indexOf(current) + step + list.length) % list.length]!;
+}
+
+export class TuiState {
+  focus: Focus = 'console';
+  /** Keys go straight to the guest (for ymirsh's own line editing). */
+  raw = false;
+  help = false;
+  /** The input line and the cursor's offset in it. */
+  line = '';
+  cursor = 0;
+  history: string[] = [];
+  /** Index into `history` while recalling with Up/Down, -1 when editing a new line. */
+  recall = -1;
+  /** Console lines scrolled back from the end (0: following the output). */
+  scrollBack = 0;
+  vcpu = 0;
+  sort: ExitSortKey = 'total';
+  level: LogLevel = 'info';
+  scope: string | undefined = undefined;
+
+  handleKey(input: string, key: Key, ctx: TuiContext): TuiEffect[] {
+    if (key.ctrl && input === 'q') return [{ kind: 'quit' }];
+    if (this.help) {
+      this.help = false;
+      return [];
+    }
+    if (key.ctrl && input === 't') {
+      this.raw = !this.raw;
+      return [];
+    }
+    if (this.scroll(key, ctx)) return [];
+    if (this.raw) return [{ kind: 'send', text: keyBytes(input, key) }];
+    if (key.ctrl) return this.control(input, ctx);
+    if (key.tab) {
+      this.focus = cycle(FOCUS_ORDER, this.focus, key.shift ? -1 : 1);
+      return [];
+    }
+    const step = key.upArrow ? -1 : key.downArrow ? 1 : 0;
+    if (step !== 0) {
+      this.step(step, ctx);
+      return [];
+    }
+    if (this.focus === 'log' && (key.leftArrow || key.rightArrow)) {
+      this.scope = cycle([undefined, ...ctx.scopes], this.scope, key.leftArrow ? -1 : 1);
+      return [];
+    }
+    return this.edit(input, key);
+  }
+
+  private scroll(key: Key, ctx: TuiContext): boolean {
+    const oldest = Math.max(0, ctx.consoleLines - ctx.consoleRows);
+    if (key.pageUp) this.scrollBack = Math.min(oldest, this.scrollBack + ctx.consoleRows);
+    else if (key.pageDown) this.scrollBack = Math.max(0, this.scrollBack - ctx.consoleRows);
+    else if (key.home && !this.raw) this.scrollBack = oldest;
+    else if (key.end && !this.raw) this.scrollBack = 0;
+    else return false;
+    return true;
+  }
+
+  private control(input: string, ctx: TuiContext): TuiEffect[] {
+    switch (input) {
+      case 'c': return [{ kind: 'send', text: '\x03' }];
+      case 'g': this.help = true; break;
+      case 'p': return [{ kind: 'toggle-pause' }];
+      case 'o': this.sort = cycle(EXIT_SORT_KEYS, this.sort, 1); break;
+      case 'v': this.vcpu = (this.vcpu + 1) % ctx.vcpus; break;
+      case 'a': this.cursor = 0; break;
+      case 'e': this.cursor = this.line.length; break;
+      case 'u': this.setLine(''); break;
+    }
+    return [];
+  }
+
+  /** Up/Down: history in the console, the vCPU, sort order or log level in the other panes. */
+  private step(step: number, ctx: TuiContext): void {
+    switch (this.focus) {
+      case 'console': {
+        if (this.history.length === 0) return;
+        const next = this.recall < 0 ? (step < 0 ? this.history.length - 1 : -1) : this.recall + step;
+        this.recall = next >= this.history.length ? -1 : Math.max(0, next);
+        this.setLine(this.recall < 0 ? '' : this.history[this.recall]!);
+        return;
+      }
+      case 'registers': this.vcpu = (this.vcpu - step + ctx.vcpus) % ctx.vcpus; return;
+      case 'exits': this.sort = cycle(EXIT_SORT_KEYS, this.sort, step); return;
+      case 'log': this.level = cycle(LEVELS, this.level, step); return;
+    }
+  }
+
+  /** Line editing; text with line breaks (a paste) sends every complete line. */
+  private edit(input: string, key: Key): TuiEffect[] {
+    if (key.return) return [this.submit()];
+    if (key.backspace || key.delete) {
+      if (this.cursor > 0) {
+        this.line = this.line.slice(0, this.cursor - 1) + this.line.slice(this.cursor);
+        this.cursor--;
+      }
+      return [];
+    }
+    if (key.leftArrow) this.cursor = Math.max(0, this.cursor - 1);
+    else if (key.rightArrow) this.cursor = Math.min(this.line.length, this.cursor + 1);
+    if (input === '' || key.meta || key.escape) return [];
+    const pieces = input.split(/\r\n|\r|\n/);
+    const effects: TuiEffect[] = [];
+    pieces.forEach((piece, i) => {
+      this.line = this.line.slice(0, this.cursor) + piece + this.line.slice(this.cursor);
+      this.cursor += piece.length;
+      if (i < pieces.length - 1) effects.push(this.submit());
+    });
+    return effects;
+  }
+
+  private submit(): TuiEffect {
+    const line = this.line;
+    if (line.trim() !== '' && this.history[this.history.length - 1] !== line) {
+      this.history.push(line);
+      if (this.history.length > HISTORY_LIMIT) this.history.shift();
+    }
+    this.recall = -1;
+    this.scrollBack = 0;
+    this.setLine('');
+    return { kind: 'send', text: `${line}\r` };
+  }
+
+  private setLine(line: string): void {
+    this.line = line;
+    this.cursor = line.length;
+  }
+}
