@@ -24,7 +24,12 @@ export const escflood: Program = {
   summary: 'print terminal escape sequences a hostile guest might send',
   main(rt, argv) {
     const rounds = Number(argv[1] ?? 200);
-    const hostile = ['\x1b[2J', '\x1b[H', '\x1b]0;pwned\x07', '\x1b[?1049h', '\x1bc', '\x9b31m', '\x1b[6n', '\x07', '\x1b[31;1mred', '\x1bP+q\x1b\\'];
+    // Clear, home, window title, alternate screen, reset, 8-bit CSI, cursor report, bell, colour,
+    // DCS, mouse tracking, bracketed paste, hidden cursor, clipboard write, keypad mode, scroll region.
+    const hostile = [
+      '\x1b[2J', '\x1b[H', '\x1b]0;pwned\x07', '\x1b[?1049h', '\x1bc', '\x9b31m', '\x1b[6n', '\x07', '\x1b[31;1mred', '\x1bP+q\x1b\\',
+      '\x1b[?1000h\x1b[?1003h', '\x1b[?2004h', '\x1b[?25l', '\x1b]52;c;cHduZWQ=\x07', '\x1b=', '\x1b[5;10r',
+    ];
     for (let i = 0; i < rounds; i++) rt.print(`${hostile[i % hostile.length]}line ${i}\n`);
     rt.print('escflood done\n');
     return 0;

@@ -51,7 +51,7 @@ export function RegistersPane({ vcpu, state, cpl, lastExitReason, cells, vcpuCou
   for (let i = 0; i < shown.length; i += perLine) lines.push(shown.slice(i, i + perLine));
   return (
     <Pane title={`vCPU ${vcpu}/${vcpuCount - 1} ${state} CPL${cpl}${focused ? ' ↑↓' : ''}`} focused={focused}>
-      <Text wrap="truncate" color="gray">last exit {exitReasonName(lastExitReason)}</Text>
+      <Text wrap="truncate" color="gray">{state === 'not-started' ? 'not launched yet' : `last exit ${exitReasonName(lastExitReason)}`}</Text>
       {lines.map((line, i) => (
         <Text key={i} wrap="truncate">
           {line.map((cell, k) => (

@@ -12,7 +12,8 @@ export interface StatusLineProps {
 const STATE_COLOURS: Record<VmState, string> = { created: 'gray', running: 'green', paused: 'yellow', stopped: 'red' };
 
 export function StatusLine({ state, uptimeMs, exitRate, raw, width }: StatusLineProps) {
-  const keys = raw ? 'raw: keys go to the guest · ^T cooked · ^Q quit' : 'Tab focus · ^T raw · ^P pause · ^O sort · PgUp/PgDn scroll · ^G help · ^Q quit';
+  // Most needed first: a narrow terminal cuts from the right.
+  const keys = raw ? '^T cooked · ^Q quit · keys go to the guest' : '^G help · ^Q quit · Tab focus · ^T raw · ^P pause · ^O sort · PgUp/PgDn scroll';
   const left = ` VM ${state} · up ${(uptimeMs / 1000).toFixed(1)}s · ${Math.round(exitRate)} exits/s `;
   return (
     <Text wrap="truncate">
