@@ -12,8 +12,9 @@ import { App } from './components/App.js';
 import { runConsole } from './console.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { type VmOptions, parseLogLevel, parseMemory, parseVcpus, vmConfig } from './options.js';
-import { runScript } from './run.js';
+import { parseScript, runScript } from './run.js';
 import { runStat } from './stat.js';
+import { parseInterval } from './top-model.js';
 
 const EXIT_USAGE = 2;
 
@@ -64,7 +65,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('ymir')
     .description('ymir-dbg: a debug shell over VMCALL, on a modelled VMX machine')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `ymir run --stealth`: the VM options after a command are the command's, not the TUI's.
+    .enablePositionalOptions();
   withVmOptions(program).action(async (options: VmOptions) => { status = await tui(options); });
 
   withVmOptions(program.command('console').description('COM1 on this terminal, no TUI (Ctrl-A X quits)')).action(async (options: VmOptions) => {
@@ -87,11 +90,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }).default(30))
     .option('--transcript <file>', 'write everything COM1 carried to FILE')
     .action(async (file: string | undefined, options: VmOptions & { commands?: string; json: boolean; keepGoing: boolean; timeout: number; transcript?: string }) => {
-      let script: string;
-      if (options.commands !== undefined) script = options.commands.split(';').join('\n');
+      let bytes: Uint8Array;
+      if (options.commands !== undefined) bytes = Buffer.from(options.commands.split(';').join('\n'));
       else if (file !== undefined) {
         try {
-          script = readFileSync(file, 'utf8');
+          bytes = readFileSync(file);
         } catch (error) {
           process.stderr.write(`ymir run: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
           status = EXIT_USAGE;
@@ -102,8 +105,14 @@ async function main(argv: readonly string[]): Promise<number> {
         status = EXIT_USAGE;
         return;
       }
+      const script = parseScript(bytes);
+      if (!script.ok) {
+        process.stderr.write(`ymir run: ${file ?? '-c'}: ${script.error}\n`);
+        status = EXIT_USAGE;
+        return;
+      }
       const vm = createVm(vmConfig(options));
-      const result = await runScript(vm, { script, json: options.json, keepGoing: options.keepGoing, timeoutMs: options.timeout * 1000 });
+      const result = await runScript(vm, { lines: script.lines, json: options.json, keepGoing: options.keepGoing, timeoutMs: options.timeout * 1000 });
       if (options.transcript) writeFileSync(options.transcript, result.transcript);
       process.stdout.write(options.json ? result.json.map((line) => `${line}\n`).join('') : result.text);
       if (result.stop === undefined) process.stderr.write(`ymir run: timed out after ${options.timeout} s\n`);
@@ -121,6 +130,15 @@ async function main(argv: readonly string[]): Promise<number> {
       process.once('SIGINT', () => { interrupted = true; });
       await runStat(vm, { once: options.once, logLines: options.log, intervalMs: options.interval * 1000 }, process.stdout, () => interrupted);
       await vm.stop();
+    });
+
+  withVmOptions(program.command('top').description('a dashboard: exit rates and totals, registers, the VMM log'))
+    .addOption(new Option('--interval <seconds>', 'chart refresh interval').argParser(parseInterval).default(1))
+    .action(async (options: VmOptions & { interval: number }) => {
+      const { runTop } = await import('./top.js'); // blessed loads only for this command
+      const result = await runTop(() => createVm(vmConfig(options)), { intervalMs: options.interval * 1000 });
+      if (result.stop) process.stdout.write(`ymir: VM ${describeStop(result.stop)}\n`);
+      status = result.status;
     });
 
   try {

@@ -28,7 +28,14 @@ function logLine(vm: VmMonitor, previous: number[] | undefined, seconds: number,
   return { text: `${head}${rows.map((r) => Math.round(r.rate).toString().padStart(18)).join(' ')}\n`, counts };
 }
 
+/** For views with no console (QEMU's -serial null): the guest's serial output is consumed, so it never waits on a full ring. */
+export function discardSerialOutput(vm: VmMonitor): void {
+  vm.com1.onData(() => undefined);
+  vm.com2.onData(() => undefined);
+}
+
 export async function runStat(vm: VmMonitor, options: StatOptions, out: NodeJS.WritableStream, stopped: () => boolean): Promise<void> {
+  discardSerialOutput(vm);
   vm.start();
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   let previous: number[] | undefined;
