@@ -72,12 +72,22 @@ class SerialHost implements SerialPortHost {
         continue;
       }
       if (done) return;
-      await this.tx.waitForData(this.listeners.size > 0 ? 50 : 10);
+      if (this.listeners.size > 0) await this.tx.waitForData(50);
+      // Bytes wait in the ring for a listener; sleep rather than spin on them, so timers still run.
+      else {
+        await new Promise<void>((resolve) => {
+          this.wakeOnSubscribe = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
     }
   }
 
+  private wakeOnSubscribe: () => void = () => undefined;
+
   onData(listener: (bytes: Uint8Array) => void): () => void {
     this.listeners.add(listener);
+    this.wakeOnSubscribe();
     return () => this.listeners.delete(listener);
   }
 
