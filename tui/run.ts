@@ -13,7 +13,8 @@ export const SHELL_PROMPT = '~ # ';
 export const EXIT_TIMEOUT = 124;
 
 export interface RunRequest {
-  readonly script: string;
+  /** The script's lines, checked by `parseScript`. */
+  readonly lines: readonly string[];
   readonly json: boolean;
   readonly keepGoing: boolean;
   readonly timeoutMs: number;
@@ -52,9 +53,26 @@ class Collector {
   }
 }
 
-/** Lines of the script as they go through the guest's tty: one per line, nothing it would act on. */
-export function scriptLines(script: string): string[] {
-  return script.split(/\r?\n/).map((line) => line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ''));
+export type ParsedScript = { readonly ok: true; readonly lines: string[] } | { readonly ok: false; readonly error: string };
+
+/**
+ * A script file's bytes as lines to type into the guest's tty. It must be UTF-8 text without control
+ * characters other than tab: the tty acts on those (Ctrl-C, Ctrl-D, ESC), so one would not arrive
+ * as written. Refused with the line and the character, never silently changed.
+ */
+export function parseScript(bytes: Uint8Array): ParsedScript {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, error: 'the script is not UTF-8 text' };
+  }
+  const lines = text.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    const bad = /[\x00-\x08\x0b-\x1f\x7f]/.exec(line);
+    if (bad) return { ok: false, error: `line ${i + 1}: control character 0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')} is not allowed in a script` };
+  }
+  return { ok: true, lines };
 }
 
 export async function runScript(vm: VmMonitor, request: RunRequest): Promise<RunResult> {
@@ -70,7 +88,7 @@ export async function runScript(vm: VmMonitor, request: RunRequest): Promise<Run
   const session = async (): Promise<number> => {
     let at = await console1.waitFor(SHELL_PROMPT, 0);
     await vm.com1.write(`cat > ${SCRIPT_PATH}\r`);
-    for (const line of scriptLines(request.script)) await vm.com1.write(`${line}\r`);
+    for (const line of request.lines) await vm.com1.write(`${line}\r`);
     await vm.com1.write('\x04');
     at = await console1.waitFor(SHELL_PROMPT, at);
     const flags = `${request.json ? ' --json' : ''}${request.keepGoing ? ' -k' : ''}`;
