@@ -468,10 +468,14 @@ export class Cpu implements GuestCpu {
   write32(address: Gva, value: number): void { this.writeScalar(address, 4, (v) => v.setUint32(0, value >>> 0, true)); }
   write64(address: Gva, value: bigint): void { this.writeScalar(address, 8, (v) => v.setBigUint64(0, BigInt.asUintN(64, value), true)); }
 
+  // A load or store is an instruction like any other: a preemption point, so a guest spinning on
+  // memory with interrupts off still reaches the VMM (preemption timer) and can be stopped.
   readBytes(address: Gva, out: Uint8Array): void {
+    this.poll();
     this.pieces(address, out.length, false, (physical, offset, n) => this.memory.readBytes(physical, out.subarray(offset, offset + n)));
   }
   writeBytes(address: Gva, bytes: Uint8Array): void {
+    this.poll();
     this.pieces(address, bytes.length, true, (physical, offset, n) => this.memory.writeBytes(physical, bytes.subarray(offset, offset + n)));
   }
 
