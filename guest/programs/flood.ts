@@ -11,13 +11,22 @@ export const flood: Program = {
       rt.print('usage: flood [BYTES]\n');
       return 2;
     }
-    const line = (n: number): string => `flood ${String(n).padStart(8, '0')} ${'abcdefghijklmnopqrstuvwxyz'.repeat(2)}\n`;
-    let text = '';
-    for (let n = 0; text.length < total; n++) text += line(n);
-    rt.print(text.slice(0, total));
+    rt.print(floodText(total));
     return 0;
   },
 };
+
+/** What `flood BYTES` prints: numbered lines, so a lost, doubled or reordered byte shows. */
+export function floodText(total: number): string {
+  const line = (n: number): string => `flood ${String(n).padStart(8, '0')} ${'abcdefghijklmnopqrstuvwxyz'.repeat(2)}\n`;
+  const lines: string[] = [];
+  let length = 0;
+  for (let n = 0; length < total; n++) {
+    lines.push(line(n));
+    length += lines[n]!.length;
+  }
+  return lines.join('').slice(0, total);
+}
 
 export const escflood: Program = {
   name: 'escflood',
