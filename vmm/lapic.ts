@@ -12,6 +12,8 @@ export const IRQ_BASE_VECTOR = 0x20;
 export const COM1_IRQ = 4;
 export const COM2_IRQ = 3;
 const FIRST_VECTOR = 0x20;
+export const LVT_MASKED = 1n << 16n;
+const LVT_TIMER_PERIODIC = 1n << 17n;
 
 export class Lapic {
   /** Bit (vector - 0x20) per requested interrupt. */
@@ -19,10 +21,30 @@ export class Lapic {
   /** Bit per interrupt in service (delivered, EOI not yet written). */
   private isr = 0;
 
+  /** The LVT timer register's mask bit (x2APIC MSR 0x832 bit 16): a masked timer does not tick. */
+  private timerMasked = false;
+
   constructor(private readonly cpu: Cpu, private readonly timerIntervalMs: number) {}
 
   startTimer(now: number): void {
     this.cpu.timerDeadline = now + this.timerIntervalMs;
+  }
+
+  /** LVT timer as the guest reads it: the vector and the mask bit (periodic mode). */
+  get lvtTimer(): bigint {
+    return BigInt(TIMER_VECTOR) | LVT_TIMER_PERIODIC | (this.timerMasked ? LVT_MASKED : 0n);
+  }
+
+  /**
+   * The guest writes the LVT timer; only the mask bit changes anything. A masked timer sets no
+   * deadline, so a vCPU halted with its timer masked sleeps until another interrupt (NO_HZ idle).
+   */
+  writeLvtTimer(value: bigint, now: number): void {
+    const masked = (value & LVT_MASKED) !== 0n;
+    if (masked === this.timerMasked) return;
+    this.timerMasked = masked;
+    if (masked) this.cpu.timerDeadline = Number.POSITIVE_INFINITY;
+    else this.startTimer(now);
   }
 
   /** The preemption timer fired: request the timer interrupt and arm the next period. */

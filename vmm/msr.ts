@@ -17,6 +17,7 @@ export const Msr = {
   X2APIC_VERSION: 0x803,
   X2APIC_EOI: 0x80b,
   X2APIC_ICR: 0x830,
+  X2APIC_LVT_TIMER: 0x832,
   IA32_EFER: 0xc0000080,
   IA32_STAR: 0xc0000081,
   IA32_LSTAR: 0xc0000082,
@@ -51,6 +52,7 @@ export class MsrFile {
       case Msr.IA32_APIC_BASE: return 0xfee00000n | APIC_BASE_ENABLE | APIC_BASE_X2APIC | (vcpu.index === 0 ? APIC_BASE_BSP : 0n);
       case Msr.X2APIC_ID: return BigInt(vcpu.index);
       case Msr.X2APIC_VERSION: return 0x50014n;
+      case Msr.X2APIC_LVT_TIMER: return vcpu.lapic.lvtTimer;
       case Msr.IA32_EFER: return regs[SysReg.EFER]!;
       case Msr.IA32_FS_BASE: return regs[SysReg.FS_BASE]!;
       case Msr.IA32_GS_BASE: return regs[SysReg.GS_BASE]!;
@@ -73,6 +75,7 @@ export class MsrFile {
       case Msr.IA32_APIC_BASE: return true;
       case Msr.X2APIC_EOI: vcpu.lapic.endOfInterrupt(); this.afterEoi(); return true;
       case Msr.X2APIC_ICR: sendIpi(vcpu, value); return true;
+      case Msr.X2APIC_LVT_TIMER: vcpu.lapic.writeLvtTimer(value, performance.now()); return true;
       default:
         if (!STORED.has(msr)) return false;
         this.stored.set(msr, value);

@@ -12,6 +12,7 @@ import type { Program } from '../user/program.js';
 import {
   BOOT_PARAMS, BOOT_PARAMS_MAGIC, CPU_ONLINE_MASK, KERNEL_END, KERNEL_PML4, PAGE, USER_HEAP, USER_STACK_PAGES, USER_STACK_TOP, USER_TEXT, kva, setPagingOn,
 } from './layout.js';
+import { COM1_VECTOR, COM2_VECTOR, MSR_X2APIC_EOI, MSR_X2APIC_ICR, MSR_X2APIC_ID, TIMER_VECTOR, setTimerMasked } from './lapic.js';
 import { PageAllocator } from './page-alloc.js';
 import { AddressSpace, buildKernelTables } from './paging.js';
 import { InitShell } from './shell.js';
@@ -22,14 +23,8 @@ const CR0_PE = 1n << 0n, CR0_WP = 1n << 16n, CR0_PG = 1n << 31n;
 const CR4_PAE = 1n << 5n, CR4_PGE = 1n << 7n;
 const EFER_SCE = 1n << 0n, EFER_LME = 1n << 8n, EFER_NXE = 1n << 11n;
 const MSR_EFER = 0xc0000080;
-const MSR_X2APIC_EOI = 0x80b;
-const MSR_X2APIC_ICR = 0x830;
-const MSR_X2APIC_ID = 0x802;
 /** How long the BSP waits for an AP to call in (Linux waits 10 s). */
 const AP_CALLIN_TIMEOUT_NS = 10_000_000_000n;
-const TIMER_VECTOR = 0x20;
-const COM1_VECTOR = 0x24;
-const COM2_VECTOR = 0x23;
 const COM1 = 0x3f8;
 const COM2 = 0x2f8;
 const DEBUG_EXIT = 0xf4;
@@ -176,6 +171,7 @@ export class Kernel {
     this.setupControlRegisters();
     setPagingOn();
     cpu.lidt(new Map<number, InterruptHandler>([[TIMER_VECTOR, () => cpu.wrmsr(MSR_X2APIC_EOI, 0n)]]));
+    setTimerMasked(cpu, true); // nothing is ever scheduled here: an idle AP needs no tick
     const online = kva(CPU_ONLINE_MASK);
     cpu.write32(online, cpu.read32(online) | (1 << Number(cpu.rdmsr(MSR_X2APIC_ID))));
     cpu.sti();

@@ -5,6 +5,7 @@
  */
 import type { GuestCpu } from '../../vmm/hw/guest-cpu.js';
 import type { Uart } from './uart.js';
+import { haltTickless } from './lapic.js';
 
 export const CTRL_C = 0x03;
 export const CTRL_D = 0x04;
@@ -111,7 +112,7 @@ export class Tty {
       this.receiveInterrupt(); // bytes that came while interrupts were off
       if (this.ready.length > 0 || this.eof) break;
       this.cpu.sti();
-      this.cpu.hlt();
+      haltTickless(this.cpu); // only the UART's interrupt can end this wait
     }
     this.cpu.sti();
     if (this.ready.length === 0) {

@@ -37,7 +37,20 @@ describe('the guest OS', () => {
     const text = c.text();
     expect(text.indexOf('vCPU 2: INIT-SIPI received')).toBeGreaterThan(text.indexOf('Booting Node 0 Processor 2'));
     expect(text.indexOf('vCPU 2: INIT-SIPI received')).toBeLessThan(text.indexOf('smp: Brought up 1 node, 3 CPUs'));
+    // Once idle in HLT, each vCPU's last exit shows the page tables it runs on.
+    const deadline = Date.now() + 5000;
+    while ([0, 1, 2].some((v) => vm!.registers(v).state !== 'halted') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     for (const v of [0, 1, 2]) expect(vm.registers(v).cr3, `vCPU ${v}`).toBe(0x10000n);
+  });
+
+  it('idles without a tick: waiting at the prompt, no vCPU exits at all', async () => {
+    await boot();
+    const total = (): number => [0, 1].reduce((sum, v) => sum + vm!.exitCounts(v).reduce((a, b) => a + b, 0), 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = total();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(total()).toBe(before);
+    for (const v of [0, 1]) expect(vm!.registers(v).state).toBe('halted');
   });
 
   it('runs a builtin typed on the console and shows its output', async () => {
