@@ -48,6 +48,9 @@ const STATES: readonly VmState[] = ['created', 'running', 'paused', 'stopped'];
 const STOP_GRACE_MS = 2000;
 
 /** The host end of a UART: a pump from the transmit ring to listeners, and writes into receive. */
+/** Millisecond polls of a quiet transmit ring before the consumer blocks on it. */
+const ACTIVE_POLLS = 20;
+
 class SerialHost implements SerialPortHost {
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
   readonly drained: Promise<void>;
@@ -64,15 +67,20 @@ class SerialHost implements SerialPortHost {
 
   /** Moves transmitted bytes to listeners; with none subscribed the ring fills and the guest waits. */
   private async pump(): Promise<void> {
+    let quietPolls = 0;
     for (;;) {
       const done = this.stopped();
       if (this.listeners.size > 0 && this.tx.length > 0) {
         const bytes = this.tx.pop();
         for (const listener of this.listeners) listener(bytes);
+        quietPolls = 0;
         continue;
       }
       if (done) return;
-      if (this.listeners.size > 0) await this.tx.waitForData(50);
+      // While output flows, look again in a millisecond instead of asking to be woken: a wake-up
+      // per byte would cost the guest a futex call on every THR write. Idle, block until woken.
+      if (this.listeners.size > 0 && quietPolls++ < ACTIVE_POLLS) await new Promise((resolve) => setTimeout(resolve, 1));
+      else if (this.listeners.size > 0) await this.tx.waitForData(50);
       // Bytes wait in the ring for a listener; sleep rather than spin on them, so timers still run.
       else {
         await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
  * 4 KiB page in a second shared array. Every access by guest or VMM goes through the checked
  * methods here; the backing buffer never leaves this module except as the shared handles.
  */
-import { type Gpa, PAGE_SIZE, hex } from './address.js';
+import { type Gpa, PAGE_SIZE, gpa as toGpa, hex } from './address.js';
 
 /** EPT permission bits per page (SDM Vol.3C 29.3.2: read, write, execute). */
 export const EptPerm = { READ: 1, WRITE: 2, EXECUTE: 4, ALL: 7 } as const;
@@ -48,6 +48,14 @@ export class GuestMemory {
   private offset(gpa: Gpa, length: number): number {
     if (!this.contains(gpa, length)) throw new GuestMemoryError(gpa, length);
     return Number(gpa);
+  }
+
+  /** The first 4 KiB page of [gpa, gpa + length) whose EPT permissions lack `permission`, if any. */
+  firstPageWithout(gpa: Gpa, length: number, permission: number): Gpa | undefined {
+    const first = Math.floor(Number(gpa) / PAGE_SIZE);
+    const last = Math.floor((Number(gpa) + length - 1) / PAGE_SIZE);
+    for (let page = first; page <= last; page++) if ((this.ept[page]! & permission) === 0) return toGpa(BigInt(page * PAGE_SIZE));
+    return undefined;
   }
 
   eptPermissions(gpa: Gpa): number {

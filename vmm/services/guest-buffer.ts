@@ -26,13 +26,15 @@ export function resolveBuffer(cpu: Cpu, address: bigint, length: number, physica
   let offset = 0;
   while (offset < length) {
     const at = address + BigInt(offset);
-    const size = Math.min(length - offset, 4096 - Number(at & 0xfffn));
     const result = walk(memory, cr3, gva(at));
     if (!result.ok) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not mapped` };
+    // One check per page of the translation (a 2 MiB page is one walk); with paging off, one for all.
+    const size = cr3 === undefined ? length - offset : Math.min(length - offset, result.pageSize - Number(at & BigInt(result.pageSize - 1)));
     if (cpu.cpl === 3 && (result.flags & PageFlags.USER) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not user-accessible` };
     if (write && (result.flags & PageFlags.WRITABLE) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is read-only` };
     if (!memory.contains(result.gpa, size)) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} maps to ${hex(result.gpa)}, outside guest memory` };
-    if (write && (memory.eptPermissions(result.gpa) & EptPerm.WRITE) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(result.gpa)} is write-protected` };
+    const denied = write ? memory.firstPageWithout(result.gpa, size, EptPerm.WRITE) : undefined;
+    if (denied !== undefined) return { ok: false, status: Status.EFAULT, reason: `${hex(denied)} is write-protected` };
     const last = pieces[pieces.length - 1];
     if (last && last.gpa + BigInt(last.length) === result.gpa) pieces[pieces.length - 1] = { gpa: last.gpa, length: last.length + size };
     else pieces.push({ gpa: result.gpa, length: size });
