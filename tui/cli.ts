@@ -3,18 +3,14 @@
  * `run`, `stat` and `top` are the other ways to watch or drive it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { render } from 'ink';
-import { createElement } from 'react';
+import { Command, Option } from 'commander';
 import { createVm } from '../vmm/vm.js';
 import type { StopReason } from '../vmm/monitor-api.js';
-import { App } from './components/App.js';
 import { runConsole } from './console.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
-import { type VmOptions, parseLogLevel, parseMemory, parseVcpus, vmConfig } from './options.js';
+import { type VmOptions, parseLogLevel, parseMemory, parseSeconds, parseVcpus, vmConfig } from './options.js';
 import { parseScript, runScript } from './run.js';
 import { runStat } from './stat.js';
-import { parseInterval } from './top-model.js';
 
 const EXIT_USAGE = 2;
 
@@ -46,6 +42,8 @@ async function tui(options: VmOptions): Promise<number> {
     process.stderr.write(`ymir: the terminal is ${stdout.columns}x${stdout.rows}; the TUI needs at least ${MIN_COLUMNS}x${MIN_ROWS}. Resize it, or use \`ymir console\`.\n`);
     return EXIT_USAGE;
   }
+  // Ink takes half a second to load (yoga's WebAssembly): only the TUI pays for it.
+  const [{ render }, { createElement }, { App }] = await Promise.all([import('ink'), import('react'), import('./components/App.js')]);
   const vm = createVm(vmConfig(options));
   vm.start();
   stdout.write('\x1b[?1049h'); // the alternate screen, restored on exit
@@ -83,11 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('-c, --commands <cmds>', 'commands separated by ;')
     .option('--json', 'print the JSON objects ymirsh writes to COM2', false)
     .option('-k, --keep-going', 'run every command even after one fails', false)
-    .addOption(new Option('--timeout <seconds>', 'give up after this long (exit 124)').argParser((v) => {
-      const n = Number(v);
-      if (!(n > 0)) throw new InvalidArgumentError('a positive number of seconds.');
-      return n;
-    }).default(30))
+    .addOption(new Option('--timeout <seconds>', 'give up after this long (exit 124)').argParser(parseSeconds).default(30))
     .option('--transcript <file>', 'write everything COM1 carried to FILE')
     .action(async (file: string | undefined, options: VmOptions & { commands?: string; json: boolean; keepGoing: boolean; timeout: number; transcript?: string }) => {
       let bytes: Uint8Array;
@@ -123,7 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
   withVmOptions(program.command('stat').description('exit counters like kvm_stat'))
     .option('-1, --once', 'print the table once and exit', false)
     .option('-l, --log', 'one line of rates per interval', false)
-    .addOption(new Option('--interval <seconds>', 'refresh interval').argParser(Number).default(1))
+    .addOption(new Option('--interval <seconds>', 'refresh interval').argParser(parseSeconds).default(1))
     .action(async (options: VmOptions & { once: boolean; log: boolean; interval: number }) => {
       const vm = createVm(vmConfig(options));
       let interrupted = false;
@@ -133,7 +127,7 @@ async function main(argv: readonly string[]): Promise<number> {
     });
 
   withVmOptions(program.command('top').description('a dashboard: exit rates and totals, registers, the VMM log'))
-    .addOption(new Option('--interval <seconds>', 'chart refresh interval').argParser(parseInterval).default(1))
+    .addOption(new Option('--interval <seconds>', 'chart refresh interval').argParser(parseSeconds).default(1))
     .action(async (options: VmOptions & { interval: number }) => {
       const { runTop } = await import('./top.js'); // blessed loads only for this command
       const result = await runTop(() => createVm(vmConfig(options)), { intervalMs: options.interval * 1000 });

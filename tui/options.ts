@@ -33,3 +33,10 @@ export function parseLogLevel(text: string): LogLevel {
 export function vmConfig(options: VmOptions): Partial<VmConfig> {
   return { vcpus: options.vcpus, memoryBytes: options.memory, stealth: options.stealth, logLevel: options.logLevel };
 }
+
+/** `--interval`, `--timeout`: a number of seconds above 0. */
+export function parseSeconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number of seconds above 0, e.g. 1 or 0.5.');
+  return n;
+}

@@ -1,8 +1,7 @@
 /** `ymir stat`: exit counters as kvm_stat shows them — a live table, `-1` once, `-l` log lines. */
 import { exitReasonName } from '../shell-protocol/exit-reasons.js';
 import type { VmMonitor } from '../vmm/monitor-api.js';
-import { exitSummary } from './hooks/use-exit-rates.js';
-import { sortExits } from './components/ExitsPane.js';
+import { exitSummary, sortExits } from './exit-table.js';
 
 export interface StatOptions {
   readonly once: boolean;

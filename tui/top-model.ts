@@ -3,14 +3,12 @@
  * the rate history and its line series, the bar chart of totals, the register table, the log
  * lines and the screen layout.
  */
-import { InvalidArgumentError } from 'commander';
 import { exitReasonName } from '../shell-protocol/exit-reasons.js';
 import type { LogLevel, LogRecord, RegisterSnapshot, VmMonitor } from '../vmm/monitor-api.js';
 import { sanitize } from './console-screen.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { type RegisterCell, registerCells } from './components/RegistersPane.js';
-import { sortExits } from './components/ExitsPane.js';
-import { type ExitSummary, exitSummary } from './hooks/use-exit-rates.js';
+import { type ExitSummary, exitSummary, sortExits } from './exit-table.js';
 
 /** Samples the line chart keeps. */
 export const HISTORY_SAMPLES = 60;
@@ -316,11 +314,4 @@ export function topLayout(columns: number, rows: number): TopLayout {
     registersPerLine,
     bars: Math.max(1, Math.floor((chartsWidth - 2 - BAR_OFFSET) / BAR_SPACING)),
   };
-}
-
-/** `--interval`: a number of seconds above 0. */
-export function parseInterval(text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number of seconds above 0, e.g. 1 or 0.5.');
-  return n;
 }

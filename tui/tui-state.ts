@@ -7,7 +7,7 @@
  */
 import type { Key } from 'ink';
 import type { LogLevel } from '../vmm/monitor-api.js';
-import { EXIT_SORT_KEYS, type ExitSortKey } from './components/ExitsPane.js';
+import { EXIT_SORT_KEYS, type ExitSortKey } from './exit-table.js';
 import { LEVELS } from './components/LogPane.js';
 import { keyBytes } from './keys.js';
 

@@ -2,12 +2,12 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { ConsolePane, consoleRows } from '../../tui/components/ConsolePane.js';
-import { ExitsPane, sortExits } from '../../tui/components/ExitsPane.js';
+import { ExitsPane } from '../../tui/components/ExitsPane.js';
 import { HelpPane } from '../../tui/components/HelpPane.js';
 import { LogPane, filterLog } from '../../tui/components/LogPane.js';
 import { RegistersPane, registerCells } from '../../tui/components/RegistersPane.js';
 import { StatusLine } from '../../tui/components/StatusLine.js';
-import { exitSummary } from '../../tui/hooks/use-exit-rates.js';
+import { exitSummary, sortExits } from '../../tui/exit-table.js';
 import type { LogRecord } from '../../vmm/monitor-api.js';
 import { FakeMonitor, snapshot } from './fake-monitor.js';
 

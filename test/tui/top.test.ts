@@ -4,10 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_REASON_COUNT, ExitReason, exitReasonName } from '../../shell-protocol/exit-reasons.js';
 import { TopDashboard, runTop } from '../../tui/top.js';
 import {
-  ExitHistory, LogFeed, type Rect, clockLabel, compactNumber, displayText, logLine, parseInterval, rateSeries, registerTable,
+  ExitHistory, LogFeed, type Rect, clockLabel, compactNumber, displayText, logLine, rateSeries, registerTable,
   registerTitle, seriesMaxY, shortReasonName, statusLine, topLayout, totalsChart,
 } from '../../tui/top-model.js';
 import type { LogRecord, StopReason } from '../../vmm/monitor-api.js';
+import { parseSeconds } from '../../tui/options.js';
 import { FakeMonitor, snapshot } from './fake-monitor.js';
 
 const record = (sequence: number, message: string, extra: Partial<LogRecord> = {}): LogRecord => ({
@@ -147,8 +148,8 @@ describe('names and numbers', () => {
   });
 
   it('takes an interval in seconds above 0', () => {
-    expect(parseInterval('0.5')).toBe(0.5);
-    for (const bad of ['0', '-1', 'soon', 'Infinity']) expect(() => parseInterval(bad)).toThrow(/seconds above 0/);
+    expect(parseSeconds('0.5')).toBe(0.5);
+    for (const bad of ['0', '-1', 'soon', 'Infinity']) expect(() => parseSeconds(bad)).toThrow(/seconds above 0/);
   });
 });
 

@@ -1,10 +1,7 @@
 import { Text } from 'ink';
 import { exitReasonName } from '../../shell-protocol/exit-reasons.js';
-import type { ExitRow, ExitSummary } from '../hooks/use-exit-rates.js';
+import { type ExitRow, type ExitSortKey, type ExitSummary, sortExits } from '../exit-table.js';
 import { Pane } from './Pane.js';
-
-export type ExitSortKey = 'total' | 'rate' | 'name';
-export const EXIT_SORT_KEYS: readonly ExitSortKey[] = ['total', 'rate', 'name'];
 
 export interface ExitsPaneProps {
   readonly summary: ExitSummary;
@@ -14,12 +11,6 @@ export interface ExitsPaneProps {
   readonly width: number;
 }
 
-export function sortExits(rows: readonly ExitRow[], sort: ExitSortKey): ExitRow[] {
-  return [...rows].sort((a, b) =>
-    sort === 'name' ? exitReasonName(a.reason).localeCompare(exitReasonName(b.reason))
-    : sort === 'rate' ? b.rate - a.rate || b.total - a.total
-    : b.total - a.total);
-}
 
 interface Column {
   readonly title: string;
