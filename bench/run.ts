@@ -8,11 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { type Figure, met } from './harness.js';
 import { EMPTY_CALL, baselineFigures } from './figures/baseline.js';
 import { codecFigures } from './figures/codec.js';
+import { machineFigures } from './figures/machine.js';
+import { systemFigures } from './figures/system.js';
 
 /** Each group measures one part of the project; add a group here when a part gains figures. */
 const groups: ReadonlyArray<readonly [string, () => Promise<Figure[]>]> = [
   ['baseline', baselineFigures],
   ['codec', codecFigures],
+  ['machine', machineFigures],
+  ['system', systemFigures],
 ];
 
 function formatValue(value: number): string {
@@ -60,7 +64,8 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
   };
-  const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+  // bench/results.json at the package root, whether this runs compiled (dist/bench) or from source.
+  const out = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './results.json' : '../../bench/results.json', import.meta.url));
   writeFileSync(out, `${JSON.stringify({ machine, results }, null, 2)}\n`);
   process.stdout.write(`\nwrote ${out}\n`);
 }
