@@ -3,10 +3,14 @@
  * terminal does — CR, LF, BS, TAB — and the few cursor controls ymirsh uses to redraw in place
  * (CSI n A, CSI K, CSI J); every other control or escape sequence (OSC, DCS, mode changes, device
  * queries, C1 controls, bells) is dropped, so guest bytes never reach the host terminal raw.
- * Scrollback is bounded: the oldest lines go first.
+ * Scrollback is bounded: it keeps at least `maxLines` lines, dropping the oldest in batches.
  */
 const ESC = 0x1b;
 const CSI_C1 = 0x9b;
+/** C0 and C1 controls and DEL: what the parser must look at; everything else is plain text. */
+const SPECIAL = /[\x00-\x1f\x7f-\x9f]/g;
+/** Lines kept beyond maxLines before the oldest are dropped, so they go in batches, not one by one. */
+const TRIM_SLACK = 1024;
 
 type ParseState = 'text' | 'escape' | 'csi' | 'string' | 'string-escape';
 
@@ -39,7 +43,23 @@ export class ConsoleScreen {
 
   write(bytes: Uint8Array): void {
     const text = this.decoder.decode(bytes, { stream: true });
-    for (const char of text) this.feed(char);
+    let at = 0;
+    while (at < text.length) {
+      // Runs of printable text go onto the line at once; controls go through the parser one by one.
+      if (this.state === 'text') {
+        SPECIAL.lastIndex = at;
+        const special = SPECIAL.exec(text);
+        const end = special ? special.index : text.length;
+        if (end > at) {
+          this.put(text.slice(at, end));
+          at = end;
+          continue;
+        }
+      }
+      const char = String.fromCodePoint(text.codePointAt(at)!);
+      this.feed(char);
+      at += char.length;
+    }
     this.version++;
   }
 
@@ -120,8 +140,8 @@ export class ConsoleScreen {
     this.row++;
     this.column = 0;
     if (this.row >= this.lines.length) this.lines.push('');
-    const excess = this.lines.length - this.maxLines;
-    if (excess > 0) {
+    if (this.lines.length > this.maxLines + TRIM_SLACK) {
+      const excess = this.lines.length - this.maxLines;
       this.lines.splice(0, excess);
       this.row -= excess;
       this.dropped += excess;
