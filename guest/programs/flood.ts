@@ -11,21 +11,25 @@ export const flood: Program = {
       rt.print('usage: flood [BYTES]\n');
       return 2;
     }
-    rt.print(floodText(total));
+    for (const chunk of floodChunks(total)) rt.print(chunk);
     return 0;
   },
 };
 
-/** What `flood BYTES` prints: numbered lines, so a lost, doubled or reordered byte shows. */
-export function floodText(total: number): string {
+/** What `flood BYTES` prints, in pieces of about 64 KiB: numbered lines, so a lost, doubled or reordered byte shows. */
+export function* floodChunks(total: number): Generator<string> {
   const line = (n: number): string => `flood ${String(n).padStart(8, '0')} ${'abcdefghijklmnopqrstuvwxyz'.repeat(2)}\n`;
-  const lines: string[] = [];
-  let length = 0;
-  for (let n = 0; length < total; n++) {
-    lines.push(line(n));
-    length += lines[n]!.length;
+  let chunk = '';
+  let left = total;
+  for (let n = 0; left > 0; n++) {
+    const next = line(n).slice(0, left);
+    chunk += next;
+    left -= next.length;
+    if (chunk.length >= 65536 || left === 0) {
+      yield chunk;
+      chunk = '';
+    }
   }
-  return lines.join('').slice(0, total);
 }
 
 export const escflood: Program = {
