@@ -10,6 +10,7 @@ import { EMPTY_CALL, baselineFigures } from './figures/baseline.js';
 import { codecFigures } from './figures/codec.js';
 import { machineFigures } from './figures/machine.js';
 import { systemFigures } from './figures/system.js';
+import { tuiFigures } from './figures/tui.js';
 
 /** Each group measures one part of the project; add a group here when a part gains figures. */
 const groups: ReadonlyArray<readonly [string, () => Promise<Figure[]>]> = [
@@ -17,6 +18,7 @@ const groups: ReadonlyArray<readonly [string, () => Promise<Figure[]>]> = [
   ['codec', codecFigures],
   ['machine', machineFigures],
   ['system', systemFigures],
+  ['tui', tuiFigures],
 ];
 
 function formatValue(value: number): string {

@@ -43,13 +43,13 @@ async function tui(options: VmOptions): Promise<number> {
     return EXIT_USAGE;
   }
   // Ink takes half a second to load (yoga's WebAssembly): only the TUI pays for it.
-  const [{ render }, { createElement }, { App }] = await Promise.all([import('ink'), import('react'), import('./components/App.js')]);
+  const [{ render }, { createElement }, { App, TUI_MAX_FPS }] = await Promise.all([import('ink'), import('react'), import('./components/App.js')]);
   const vm = createVm(vmConfig(options));
   vm.start();
   stdout.write('\x1b[?1049h'); // the alternate screen, restored on exit
   let quit!: () => void;
   const quitting = new Promise<void>((resolve) => { quit = resolve; });
-  const app = render(createElement(App, { vm, onQuit: quit }), { exitOnCtrlC: false });
+  const app = render(createElement(App, { vm, onQuit: quit }), { exitOnCtrlC: false, maxFps: TUI_MAX_FPS });
   await Promise.race([quitting, vm.waitForStop().then(() => new Promise<void>((resolve) => setTimeout(resolve, 1500)))]);
   app.unmount();
   stdout.write('\x1b[?1049l');

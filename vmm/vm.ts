@@ -165,7 +165,7 @@ export class Vm implements VmMonitor {
         handles: this.shared.handles, index, stealth: this.config.stealth,
         timerIntervalMs: this.config.timerIntervalMs, guestImage: this.config.guestImage,
       };
-      const worker = startWorker(url, { workerData: data, name: `vcpu${index}` });
+      const worker = startWorker(url, { workerData: data, name: `vcpu${index}`, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       worker.on('message', (message: VcpuWorkerMessage) => this.onStop(message.reason));
       worker.on('error', (error) => this.onStop({ kind: 'internal-error', vcpu: index, message: error.stack ?? error.message }));
       return worker;

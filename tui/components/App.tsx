@@ -17,6 +17,9 @@ import { LogPane } from './LogPane.js';
 import { RegistersPane, registerCells } from './RegistersPane.js';
 import { StatusLine } from './StatusLine.js';
 
+/** Ink's frame-rate cap for the TUI: input is drawn at up to this rate, the console at its own lower one. */
+export const TUI_MAX_FPS = 60;
+
 export interface AppProps {
   readonly vm: VmMonitor;
   /** Called once when the user quits; the caller stops the VM and ends the process. */
