@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Figure, met } from './harness.js';
-import { EMPTY_CALL, baselineFigures } from './figures/baseline.js';
+import { EMPTY_CALL, SAB_ROUND_TRIP, baselineFigures } from './figures/baseline.js';
 import { codecFigures } from './figures/codec.js';
 import { machineFigures } from './figures/machine.js';
 import { systemFigures } from './figures/system.js';
@@ -42,22 +42,32 @@ async function main(): Promise<void> {
     figures.push(...(await measure()));
   }
   const emptyCall = figures.find((f) => f.name === EMPTY_CALL)?.value;
+  const sabRoundTrip = figures.find((f) => f.name === SAB_ROUND_TRIP)?.value;
+  /** A time figure as a multiple of a baseline measured in this run (rates and sizes have none). */
+  const ratio = (f: Figure, baselineNs: number | undefined): number | null => {
+    const ns = f.unit === 'ns' ? f.value : f.unit === 'ms' ? f.value * 1e6 : undefined;
+    return ns !== undefined && baselineNs ? ns / baselineNs : null;
+  };
   const results = figures.map((f) => ({
     name: f.name,
     value: f.value,
     unit: f.unit,
     target: f.target ? `${f.target.direction === 'at-most' ? '<=' : '>='} ${f.target.value} ${f.unit}` : null,
     met: met(f),
-    ratioToEmptyCall: f.unit === 'ns' && emptyCall ? f.value / emptyCall : null,
+    ratioToEmptyCall: ratio(f, emptyCall),
+    ratioToSabRoundTrip: ratio(f, sabRoundTrip),
     note: f.note ?? null,
   }));
   const width = Math.max(...figures.map((f) => f.name.length));
-  for (const f of figures) {
-    const verdict = met(f) === null ? '' : met(f) ? 'met' : 'MISSED';
+  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(9)} ${'unit'.padEnd(8)} ${'target'.padEnd(12)} ${'verdict'.padEnd(7)} ${'x empty call'.padStart(12)} ${'x SAB trip'.padStart(10)}\n`);
+  results.forEach((r, i) => {
+    const f = figures[i]!;
+    const verdict = r.met === null ? '' : r.met ? 'met' : 'MISSED';
+    const times = (x: number | null): string => (x === null ? '' : formatValue(x));
     process.stdout.write(
-      `${f.name.padEnd(width)}  ${formatValue(f.value).padStart(9)} ${f.unit.padEnd(8)} ${formatTarget(f).padEnd(12)} ${verdict}${f.note ? `  (${f.note})` : ''}\n`,
+      `${f.name.padEnd(width)}  ${formatValue(f.value).padStart(9)} ${f.unit.padEnd(8)} ${formatTarget(f).padEnd(12)} ${verdict.padEnd(7)} ${times(r.ratioToEmptyCall).padStart(12)} ${times(r.ratioToSabRoundTrip).padStart(10)}${f.note ? `  (${f.note})` : ''}\n`,
     );
-  }
+  });
   const machine = {
     node: process.version,
     cpus: os.cpus().length,
