@@ -5,7 +5,8 @@
  * is of the same order as the exits measured.
  */
 import { gva } from '../../vmm/hw/address.js';
-import { type GuestCpu, Reg } from '../../vmm/hw/guest-cpu.js';
+import type { GuestCpu } from '../../vmm/hw/guest-cpu.js';
+import { vmcall } from '../../guest/vmcall.js';
 import { MAX_MEM_READ_BYTES, Op, Service, encodeMemReadArgs, encodeRequest } from '../../shell-protocol/index.js';
 
 const REQUEST = 0x100000;
@@ -43,22 +44,13 @@ function batches(cpu: GuestCpu, count: number, size: number, body: () => void): 
 }
 
 function callOnce(cpu: GuestCpu, requestLength: number): void {
-  cpu.set(Reg.RAX, BigInt(Service.CALL));
-  cpu.set(Reg.RBX, BigInt(REQUEST));
-  cpu.set(Reg.RCX, BigInt(requestLength));
-  cpu.set(Reg.RDX, BigInt(RESPONSE));
-  cpu.set(Reg.RSI, BigInt(RESPONSE_CAPACITY));
-  cpu.set(Reg.RDI, 0n);
-  cpu.vmcall();
-  if (cpu.get(Reg.RAX) !== 0n) throw new Error(`CALL failed with ${cpu.get(Reg.RAX)}`);
+  const { status } = vmcall(cpu, Service.CALL, { rbx: BigInt(REQUEST), rcx: BigInt(requestLength), rdx: BigInt(RESPONSE), rsi: BigInt(RESPONSE_CAPACITY) });
+  if (status !== 0n) throw new Error(`CALL failed with ${status}`);
 }
 
 export function boot(cpu: GuestCpu): void {
   const cpuid = batches(cpu, BATCHES, BATCH, () => cpu.cpuid(0));
-  const probe = batches(cpu, BATCHES, BATCH, () => {
-    cpu.set(Reg.RAX, BigInt(Service.PROBE));
-    cpu.vmcall();
-  });
+  const probe = batches(cpu, BATCHES, BATCH, () => vmcall(cpu, Service.PROBE));
 
   const multicall: Record<string, number[]> = {};
   for (const entries of MULTICALL_SIZES) {

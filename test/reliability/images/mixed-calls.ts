@@ -6,6 +6,7 @@
 import { gva } from '../../../vmm/hw/address.js';
 import { type GuestCpu, Reg } from '../../../vmm/hw/guest-cpu.js';
 import { ALL_VCPUS, Op, Service, encodeRequest, encodeVcpuArgs } from '../../../shell-protocol/index.js';
+import { vmcall } from '../../../guest/vmcall.js';
 
 export const MIXED_CALLS_PER_VCPU = 4000;
 export const WATCHED = [Reg.RBP, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15];
@@ -24,14 +25,8 @@ function work(cpu: GuestCpu, index: number, vcpus: number): void {
     const tag = BigInt(i * 16 + index);
     for (const reg of WATCHED) cpu.set(reg, tag);
     const kind = i % 3;
-    cpu.set(Reg.RAX, BigInt(kind === 0 ? Service.PROBE : kind === 1 ? Service.CALL : UNKNOWN_SERVICE));
-    cpu.set(Reg.RBX, BigInt(requestAt));
-    cpu.set(Reg.RCX, BigInt(request.length));
-    cpu.set(Reg.RDX, BigInt(requestAt + 0x1000));
-    cpu.set(Reg.RSI, 0x4000n);
-    cpu.set(Reg.RDI, 0n);
-    cpu.vmcall();
-    const status = cpu.get(Reg.RAX);
+    const service = kind === 0 ? Service.PROBE : kind === 1 ? Service.CALL : UNKNOWN_SERVICE;
+    const { status } = vmcall(cpu, service, { rbx: BigInt(requestAt), rcx: BigInt(request.length), rdx: BigInt(requestAt + 0x1000), rsi: 0x4000n });
     if (kind < 2 && status !== 0n) throw new Error(`vCPU ${index}: VMCALL failed with ${status}`);
   }
   cpu.write8(gva(DONE + index), 1);

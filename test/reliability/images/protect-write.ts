@@ -3,7 +3,8 @@
  * the write and the guest goes on; it reports what the page holds through the debug-exit status.
  */
 import { gva } from '../../../vmm/hw/address.js';
-import { type GuestCpu, Reg } from '../../../vmm/hw/guest-cpu.js';
+import type { GuestCpu } from '../../../vmm/hw/guest-cpu.js';
+import { vmcall } from '../../../guest/vmcall.js';
 import { Op, Service, encodeRangeArgs, encodeRequest } from '../../../shell-protocol/index.js';
 import { idle } from '../../vmm/images/common.js';
 
@@ -14,13 +15,7 @@ export function boot(cpu: GuestCpu): void {
   cpu.write8(gva(PAGE), 0x11);
   const request = encodeRequest([{ op: Op.PROTECT, args: encodeRangeArgs({ gpa: BigInt(PAGE), length: 0x1000n }) }]);
   cpu.writeBytes(gva(REQUEST), request);
-  cpu.set(Reg.RAX, BigInt(Service.CALL));
-  cpu.set(Reg.RBX, BigInt(REQUEST));
-  cpu.set(Reg.RCX, BigInt(request.length));
-  cpu.set(Reg.RDX, BigInt(REQUEST + 0x1000));
-  cpu.set(Reg.RSI, 0x1000n);
-  cpu.set(Reg.RDI, 0n);
-  cpu.vmcall();
+  vmcall(cpu, Service.CALL, { rbx: BigInt(REQUEST), rcx: BigInt(request.length), rdx: BigInt(REQUEST + 0x1000), rsi: 0x1000n });
   cpu.write8(gva(PAGE), 0x22); // refused: an EPT violation the VMM logs, counts and skips
   cpu.out8(0xf4, cpu.read8(gva(PAGE)));
 }

@@ -1,6 +1,7 @@
 /** Every vCPU issues CALLS_PER_VCPU VMCALLs (PROBE and CALL ECHO) at once; the BSP ends the VM when all are done. */
 import { gva } from '../../../vmm/hw/address.js';
-import { type GuestCpu, Reg } from '../../../vmm/hw/guest-cpu.js';
+import type { GuestCpu } from '../../../vmm/hw/guest-cpu.js';
+import { vmcall } from '../../../guest/vmcall.js';
 import { Op, Service, encodeRequest } from '../../../shell-protocol/index.js';
 
 export const CALLS_PER_VCPU = 5000;
@@ -12,14 +13,8 @@ function work(cpu: GuestCpu, index: number): void {
   cpu.writeBytes(gva(requestAt), request);
   for (let i = 0; i < CALLS_PER_VCPU; i++) {
     const probe = i % 2 === 0;
-    cpu.set(Reg.RAX, BigInt(probe ? Service.PROBE : Service.CALL));
-    cpu.set(Reg.RBX, BigInt(requestAt));
-    cpu.set(Reg.RCX, BigInt(request.length));
-    cpu.set(Reg.RDX, BigInt(requestAt + 0x1000));
-    cpu.set(Reg.RSI, 0x1000n);
-    cpu.set(Reg.RDI, 0n);
-    cpu.vmcall();
-    if (cpu.get(Reg.RAX) !== 0n) throw new Error(`vCPU ${index}: VMCALL failed with ${cpu.get(Reg.RAX)}`);
+    const { status } = vmcall(cpu, probe ? Service.PROBE : Service.CALL, { rbx: BigInt(requestAt), rcx: BigInt(request.length), rdx: BigInt(requestAt + 0x1000), rsi: 0x1000n });
+    if (status !== 0n) throw new Error(`vCPU ${index}: VMCALL failed with ${status}`);
   }
   cpu.write8(gva(DONE + index), 1);
 }
