@@ -5,7 +5,7 @@
  * is of the same order as the exits measured.
  */
 import { gva } from '../../vmm/hw/address.js';
-import type { GuestCpu } from '../../vmm/hw/guest-cpu.js';
+import { type GuestCpu, Reg } from '../../vmm/hw/guest-cpu.js';
 import { vmcall } from '../../guest/vmcall.js';
 import { MAX_MEM_READ_BYTES, Op, Service, encodeMemReadArgs, encodeRequest } from '../../shell-protocol/index.js';
 
@@ -50,7 +50,11 @@ function callOnce(cpu: GuestCpu, requestLength: number): void {
 
 export function boot(cpu: GuestCpu): void {
   const cpuid = batches(cpu, BATCHES, BATCH, () => cpu.cpuid(0));
-  const probe = batches(cpu, BATCHES, BATCH, () => vmcall(cpu, Service.PROBE));
+  // PROBE takes no arguments: a guest loads RAX and executes VMCALL (mov eax, 1; vmcall).
+  const probe = batches(cpu, BATCHES, BATCH, () => {
+    cpu.set(Reg.RAX, BigInt(Service.PROBE));
+    cpu.vmcall();
+  });
 
   const multicall: Record<string, number[]> = {};
   for (const entries of MULTICALL_SIZES) {
