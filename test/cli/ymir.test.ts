@@ -21,7 +21,8 @@ interface Ran {
 /** Run `ymir ARGS` with stdin, stdout and stderr on pipes (no terminal). */
 function ymir(...args: string[]): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // A hung ymir is killed rather than left running after the test gives up on it.
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 25_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
