@@ -19,7 +19,7 @@ export class InitShell {
     this.builtins = new Map<string, { summary: string; run: Builtin }>([
       ['help', { summary: 'list builtins and programs', run: () => this.help() }],
       ['echo', { summary: 'print the arguments', run: (args) => this.say(`${args.join(' ')}\n`) }],
-      ['uptime', { summary: 'time since boot and timer ticks', run: () => this.uptime() }],
+      ['uptime', { summary: 'time since boot, and timer interrupts taken', run: () => this.uptime() }],
       ['cat', { summary: 'cat FILE | cat > FILE (until Ctrl-D)', run: (args) => this.cat(args) }],
       ['ls', { summary: 'list files', run: (args) => this.ls(args) }],
       ['rm', { summary: 'remove a file', run: (args) => this.rm(args) }],
@@ -80,7 +80,7 @@ export class InitShell {
 
   private uptime(): number {
     const seconds = Number(this.kernel.uptimeNs()) / 1e9;
-    return this.say(`up ${seconds.toFixed(2)} s, ${this.kernel.ticksSinceBoot()} timer ticks, ${this.kernel.vcpus} CPUs\n`);
+    return this.say(`up ${seconds.toFixed(2)} s, ${this.kernel.ticksSinceBoot()} timer interrupts, ${this.kernel.vcpus} CPUs\n`);
   }
 
   private cat(args: readonly string[]): number {
