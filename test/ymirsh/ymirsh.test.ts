@@ -153,6 +153,7 @@ describe('ymirsh scripts', () => {
     const { com1, com2 } = await shell();
     await com1.type("ymirsh --json -c 'version; exits 0'; echo status=$?\r");
     await com1.waitFor('status=0');
+    await com2.waitFor(/"command":"exits 0".*\n/); // COM2 is a port of its own: it may trail COM1
     const objects = com2.text().trim().split('\n').map((line) => JSON.parse(line) as { command: string; ok: boolean; data: unknown });
     expect(objects.map((o) => [o.command, o.ok])).toEqual([['version', true], ['exits 0', true]]);
     expect(objects[0]!.data).toMatchObject({ abi: '1.0', vcpus: 2 });
