@@ -12,7 +12,7 @@ export const IRQ_BASE_VECTOR = 0x20;
 export const COM1_IRQ = 4;
 export const COM2_IRQ = 3;
 const FIRST_VECTOR = 0x20;
-export const LVT_MASKED = 1n << 16n;
+const LVT_MASKED = 1n << 16n;
 const LVT_TIMER_PERIODIC = 1n << 17n;
 
 export class Lapic {

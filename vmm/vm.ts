@@ -47,10 +47,10 @@ const STATES: readonly VmState[] = ['created', 'running', 'paused', 'stopped'];
 /** How long stop() lets vCPU threads leave guest mode before terminating them. */
 const STOP_GRACE_MS = 2000;
 
-/** The host end of a UART: a pump from the transmit ring to listeners, and writes into receive. */
 /** Millisecond polls of a quiet transmit ring before the consumer blocks on it. */
 const ACTIVE_POLLS = 20;
 
+/** The host end of a UART: a pump from the transmit ring to listeners, and writes into receive. */
 class SerialHost implements SerialPortHost {
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
   readonly drained: Promise<void>;
@@ -77,21 +77,23 @@ class SerialHost implements SerialPortHost {
         continue;
       }
       if (done) return;
+      if (this.listeners.size === 0) await this.untilSubscribed(50);
       // While output flows, look again in a millisecond instead of asking to be woken: a wake-up
       // per byte would cost the guest a futex call on every THR write. Idle, block until woken.
-      if (this.listeners.size > 0 && quietPolls++ < ACTIVE_POLLS) await new Promise((resolve) => setTimeout(resolve, 1));
-      else if (this.listeners.size > 0) await this.tx.waitForData(50);
-      // Bytes wait in the ring for a listener; sleep rather than spin on them, so timers still run.
-      else {
-        await new Promise<void>((resolve) => {
-          this.wakeOnSubscribe = resolve;
-          setTimeout(resolve, 50);
-        });
-      }
+      else if (quietPolls++ < ACTIVE_POLLS) await new Promise((resolve) => setTimeout(resolve, 1));
+      else await this.tx.waitForData(50);
     }
   }
 
   private wakeOnSubscribe: () => void = () => undefined;
+
+  /** Bytes wait in the ring for a listener: sleep rather than spin on them, so timers still run. */
+  private untilSubscribed(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeOnSubscribe = resolve;
+      setTimeout(resolve, timeoutMs);
+    });
+  }
 
   onData(listener: (bytes: Uint8Array) => void): () => void {
     this.listeners.add(listener);

@@ -46,9 +46,9 @@ export function App({ vm, onQuit }: AppProps) {
   useInterval(rerender, 1000); // uptime in the status line
 
   const area = layout(columns, rows);
-  const scopes = [...new Set(log.records.map((r) => r.scope))];
 
   useInput((text, key) => {
+    const scopes = [...new Set(log.records.map((r) => r.scope))]; // only the log pane's ←→ needs them
     const effects = ui.handleKey(text, key, { vcpus: vm.config.vcpus, consoleRows: area.consoleRows, consoleLines: screen.lineCount, scopes });
     for (const effect of effects) {
       switch (effect.kind) {
