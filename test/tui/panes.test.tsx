@@ -159,6 +159,6 @@ describe('StatusLine and HelpPane', () => {
 
   it('lists every key', () => {
     const text = frame(<HelpPane />);
-    for (const key of ['Enter', 'Tab', 'Ctrl-T', 'Ctrl-C', 'Ctrl-P', 'Ctrl-O', 'Ctrl-V', 'PgUp/PgDn', 'Ctrl-G', 'Ctrl-Q']) expect(text).toContain(key);
+    for (const key of ['Enter', 'Left/Right', 'Ctrl-A/E/U', 'Tab', 'Ctrl-T', 'Ctrl-C', 'Ctrl-P', 'Ctrl-O', 'Ctrl-V', 'PgUp/PgDn', 'Ctrl-G', 'Ctrl-Q']) expect(text).toContain(key);
   });
 });
