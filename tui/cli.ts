@@ -42,6 +42,10 @@ async function tui(options: VmOptions): Promise<number> {
     process.stderr.write(`ymir: the terminal is ${stdout.columns}x${stdout.rows}; the TUI needs at least ${MIN_COLUMNS}x${MIN_ROWS}. Resize it, or use \`ymir console\`.\n`);
     return EXIT_USAGE;
   }
+  // Ink draws nothing but the last frame when CI or CONTINUOUS_INTEGRATION is set (it reads them
+  // when it loads). This is a terminal (checked above), so a person is watching it: keep them out.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   // Ink takes half a second to load (yoga's WebAssembly): only the TUI pays for it.
   const [{ render }, { createElement }, { App, TUI_MAX_FPS }] = await Promise.all([import('ink'), import('react'), import('./components/App.js')]);
   const vm = createVm(vmConfig(options));

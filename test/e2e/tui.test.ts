@@ -92,8 +92,9 @@ describe('ymir, the TUI in a real terminal', () => {
   }, 120_000);
 
   for (const [columns, rows] of [[80, 24], [200, 60]] as const) {
-    it(`is readable at ${columns}x${rows}: every pane shown, nothing past the edge`, async () => {
-      terminal = new TmuxTerminal('node dist/tui/main.js', columns, rows, ROOT);
+    it(`is readable at ${columns}x${rows}: every pane shown, nothing past the edge, even with CI set`, async () => {
+      // CI=true is what CI machines set; Ink would draw only its last frame if the TUI let it see it.
+      terminal = new TmuxTerminal('node dist/tui/main.js', columns, rows, ROOT, { CI: 'true' });
       const t = terminal;
       const screen = await t.waitFor(consoleHas('\n~ #'), 'the init shell prompt', 60_000);
       const lines = screen.split('\n').filter((l) => l !== '');

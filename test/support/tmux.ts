@@ -10,11 +10,13 @@ const tmux = (...args: string[]): string => execFileSync('tmux', args, { encodin
 export class TmuxTerminal {
   readonly name = `ymir-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
-  constructor(command: string, columns: number, rows: number, cwd: string) {
+  /** `environment` adds variables to the command's (tmux's -e), on top of this process's. */
+  constructor(command: string, columns: number, rows: number, cwd: string, environment: Record<string, string> = {}) {
     // The shell prints the exit status and keeps the pane open to read the last screen (tmux's
     // remain-on-exit redraws a dead pane and loses lines).
     const wrapped = `${command}; echo "exit status $?"; sleep 600`;
-    tmux('new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), '-c', cwd, wrapped);
+    const variables = Object.entries(environment).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+    tmux('new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), '-c', cwd, ...variables, wrapped);
   }
 
   screen(): string {
