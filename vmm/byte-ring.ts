@@ -53,11 +53,15 @@ export class ByteRing {
     return n;
   }
 
-  /** Push one byte if there is room. */
+  /**
+   * Push one byte if there is room: the UART's path for every THR write, so it spends as few
+   * Atomics calls as it can. WRITE is read plainly under the lock that orders its writers, and
+   * READ plainly too: a stale READ only makes the ring look fuller, and the caller waits and retries.
+   */
   tryPushByte(byte: number): boolean {
     while (Atomics.compareExchange(this.header, LOCK, 0, 1) !== 0);
-    const write = Atomics.load(this.header, WRITE);
-    const full = ((write - Atomics.load(this.header, READ)) >>> 0) >= this.data.length;
+    const write = this.header[WRITE]!;
+    const full = ((write - this.header[READ]!) >>> 0) >= this.data.length;
     if (!full) {
       this.data[write & this.mask] = byte;
       Atomics.store(this.header, WRITE, (write + 1) | 0);

@@ -59,7 +59,7 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
  */
 function handleEptViolation(vcpu: Vcpu, ranges: ProtectedRanges): void {
   const exit = vcpu.cpu.exit;
-  const write = (exit.qualification & EptQual.WRITE) !== 0n;
+  const write = (exit.qualification & EptQual.WRITE) !== 0;
   if (write && ranges.recordViolation(exit.guestPhysicalAddress)) {
     vcpu.log.write('warn', 'ept', `Refused write to protected ${hex(exit.guestPhysicalAddress)} (gva ${hex(exit.guestLinearAddress)}) rip=${hex(vcpu.cpu.get(Reg.RIP))} vcpu=${vcpu.index}`);
     vcpu.cpu.stepNextInstruction();

@@ -4,7 +4,7 @@
  */
 import { hex } from './hw/address.js';
 import { Reg } from './hw/guest-cpu.js';
-import { decodeIoQualification } from './hw/registers.js';
+import { IO_OPERAND_KEEP, IO_OPERAND_MASK, decodeIoQualification } from './hw/registers.js';
 import type { Vcpu } from './vcpu.js';
 
 export interface PortDevice {
@@ -59,10 +59,9 @@ export function handleIo(vcpu: Vcpu, bus: PortBus): void {
       if (bus.firstUnknown(port)) vcpu.log.write('warn', 'io', `IN from unknown port ${hex(port)}: reads all ones`);
       value = ALL_ONES[size];
     }
-    const mask = BigInt(ALL_ONES[size]);
-    cpu.set(Reg.RAX, (cpu.get(Reg.RAX) & ~mask) | (BigInt(value >>> 0) & mask));
+    cpu.set(Reg.RAX, (cpu.get(Reg.RAX) & IO_OPERAND_KEEP[size]) | (BigInt(value >>> 0) & IO_OPERAND_MASK[size]));
   } else {
-    const value = Number(cpu.get(Reg.RAX) & BigInt(ALL_ONES[size]));
+    const value = Number(cpu.get(Reg.RAX) & IO_OPERAND_MASK[size]);
     if (!bus.out(port, size, value) && bus.firstUnknown(port)) vcpu.log.write('warn', 'io', `OUT to unknown port ${hex(port)}: ignored`);
   }
   cpu.stepNextInstruction();

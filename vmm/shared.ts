@@ -7,6 +7,7 @@ import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
 import { PAGE_SIZE } from '../shell-protocol/constants.js';
 import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTotalOffset } from '../shell-protocol/ops.js';
 import { gpa } from './hw/address.js';
+import { Attention } from './hw/cpu.js';
 import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
@@ -28,11 +29,13 @@ export const Control = {
   SHARED_SEQUENCE: 6,
 } as const;
 const CONTROL_PER_VCPU = 8;
-const PER_VCPU_WORDS = 4;
-/** Per-vCPU words: attention bits, run state, SIPI received. */
+const PER_VCPU_WORDS = 6;
+/** Per-vCPU words: attention bits, run state, SIPI received, counter resets asked and applied. */
 const VCPU_ATTENTION = 0;
 const VCPU_RUN_STATE = 1;
 const VCPU_SIPI = 2;
+const VCPU_RESETS_ASKED = 3;
+const VCPU_RESETS_APPLIED = 4;
 
 export const VmStateCode = { CREATED: 0, RUNNING: 1, PAUSED: 2, STOPPED: 3 } as const;
 export const StopKind = { NONE: 0, DEBUG_EXIT: 1, TRIPLE_FAULT: 2, UNHANDLED_EXIT: 3, HOST_STOP: 4, INTERNAL_ERROR: 5 } as const;
@@ -146,6 +149,12 @@ export class VmShared {
   sipiIndex(vcpu: number): number {
     return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_SIPI;
   }
+  private resetsAskedIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_RESETS_ASKED;
+  }
+  private resetsAppliedIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_RESETS_APPLIED;
+  }
 
   /** Set attention bits on a vCPU and wake it if it sleeps. */
   kick(vcpu: number, bits: number): void {
@@ -154,16 +163,19 @@ export class VmShared {
     Atomics.notify(this.control, index);
   }
 
-  /** Count one exit (single writer: the vCPU's own thread), mirrored into the MAP_SHARED page. */
+  /**
+   * Count one exit, mirrored into the MAP_SHARED page. Only the vCPU's own thread writes its
+   * counters, so it is also the one that zeroes them when a reset was asked (`resetExitCounts`).
+   */
   countExit(vcpu: number, reason: number): void {
     const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
     const count = increment(this.counters, low);
     const total = increment(this.totals, vcpu * 2);
-    const page = Atomics.load(this.control, Control.SHARED_PAGE);
+    const page = this.control[Control.SHARED_PAGE]!; // plain: MAP_SHARED need not be seen at once on other vCPUs
     if (page !== 0 && vcpu < SHARED_PAGE_MAX_VCPUS) {
       const base = (page - 1) * PAGE_SIZE;
-      this.writeCounter(base + sharedCounterOffset(vcpu, reason), count, Atomics.load(this.counters, low + 1));
-      this.writeCounter(base + sharedTotalOffset(vcpu), total, Atomics.load(this.totals, vcpu * 2 + 1));
+      this.writeCounter(base + sharedCounterOffset(vcpu, reason), count, this.counters[low + 1]!);
+      this.writeCounter(base + sharedTotalOffset(vcpu), total, this.totals[vcpu * 2 + 1]!);
     }
   }
 
@@ -184,6 +196,7 @@ export class VmShared {
 
   /** One counter, read without locking (the high word is re-read to rule out a carry in between). */
   exitCount(vcpu: number, reason: number): number {
+    if (this.resetPending(vcpu)) return 0;
     const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
     for (;;) {
       const high = Atomics.load(this.counters, low + 1);
@@ -198,12 +211,29 @@ export class VmShared {
     return counts;
   }
 
+  /**
+   * Zero a vCPU's counters, from any thread. The vCPU is their only writer, so it is kicked to
+   * zero them itself (`applyExitCountReset`) before it counts again; until then readers see zeros.
+   * Every exit after this call is counted and none before it (the kick's own exit neither).
+   */
   resetExitCounts(vcpu: number): void {
-    for (let i = vcpu * EXIT_REASON_COUNT * 2; i < (vcpu + 1) * EXIT_REASON_COUNT * 2; i++) Atomics.store(this.counters, i, 0);
-    Atomics.store(this.totals, vcpu * 2, 0);
-    Atomics.store(this.totals, vcpu * 2 + 1, 0);
+    Atomics.add(this.control, this.resetsAskedIndex(vcpu), 1);
     Atomics.add(this.control, Control.SHARED_SEQUENCE, 1);
     this.refreshSharedPage();
+    this.kick(vcpu, Attention.RESET_COUNTERS);
+  }
+
+  private resetPending(vcpu: number): boolean {
+    return Atomics.load(this.control, this.resetsAskedIndex(vcpu)) !== Atomics.load(this.control, this.resetsAppliedIndex(vcpu));
+  }
+
+  /** On the vCPU's own thread: zero its counters, then say so (readers see zeros until then). */
+  applyExitCountReset(vcpu: number): void {
+    const asked = Atomics.load(this.control, this.resetsAskedIndex(vcpu));
+    if (asked === this.control[this.resetsAppliedIndex(vcpu)]) return;
+    this.counters.fill(0, vcpu * EXIT_REASON_COUNT * 2, (vcpu + 1) * EXIT_REASON_COUNT * 2);
+    this.totals.fill(0, vcpu * 2, vcpu * 2 + 2);
+    Atomics.store(this.control, this.resetsAppliedIndex(vcpu), asked);
   }
 
   /** The newest consistent register snapshot of a vCPU (retry while its writer is inside the lock). */
@@ -234,9 +264,14 @@ export class VmShared {
   }
 }
 
-/** Add one to a [low, high] u32 pair with Atomics; returns the new low half. */
+/**
+ * Add one to a [low, high] u32 pair; returns the new low half. The vCPU's own thread is the only
+ * writer, so plain stores do (as a real VMM's per-CPU counters): aligned u32 elements never tear,
+ * and readers take Atomics.load and re-read the high half. A locked add would double an exit's cost.
+ */
 function increment(cells: Uint32Array, low: number): number {
-  const before = Atomics.add(cells, low, 1);
-  if (before === 0xffffffff) Atomics.add(cells, low + 1, 1);
-  return (before + 1) >>> 0;
+  const value = (cells[low]! + 1) >>> 0;
+  cells[low] = value;
+  if (value === 0) cells[low + 1] = (cells[low + 1]! + 1) >>> 0;
+  return value;
 }

@@ -116,6 +116,10 @@ export class Vcpu {
         Atomics.and(shared.control, index, ~Attention.SNAPSHOT);
         this.publishSnapshot();
       }
+      if ((bits & Attention.RESET_COUNTERS) !== 0) {
+        Atomics.and(shared.control, index, ~Attention.RESET_COUNTERS);
+        shared.applyExitCountReset(this.index);
+      }
       if ((bits & Attention.IRQ) !== 0) {
         Atomics.and(shared.control, index, ~Attention.IRQ);
         const lines = Atomics.exchange(shared.control, Control.IRQ_LINES, 0);

@@ -25,12 +25,22 @@ export const HELLO_MESSAGE = 'This OS is hypervisored by Ymir.';
 /** A VMCALL service: reads its arguments from the registers, writes RAX (status) and outputs. */
 export type VmcallService = (vcpu: Vcpu) => void;
 
+/** Service numbers this VMM can have; anything at or above is unknown without a lookup. */
+const SERVICE_LIMIT = 16;
+const SERVICE_LIMIT_BIG = BigInt(SERVICE_LIMIT);
+
 export class VmcallServices {
-  private readonly services = new Map<number, VmcallService>([[Service.HELLO, vmcHello]]);
+  /** Indexed by service number: VMCALL looks its service up at every call. */
+  private readonly services: (VmcallService | undefined)[] = new Array<VmcallService | undefined>(SERVICE_LIMIT).fill(undefined);
+
+  constructor() {
+    this.register(Service.HELLO, vmcHello);
+  }
 
   /** Add or replace a service (the ABI v1 services register here). */
   register(nr: number, service: VmcallService): void {
-    this.services.set(nr, service);
+    if (!Number.isInteger(nr) || nr < 0 || nr >= SERVICE_LIMIT) throw new RangeError(`VMCALL service ${nr} is outside 0..${SERVICE_LIMIT - 1}`);
+    this.services[nr] = service;
   }
 
   handle(vcpu: Vcpu): void {
@@ -40,7 +50,7 @@ export class VmcallServices {
     }
     const cpu = vcpu.cpu;
     const nr = cpu.get(Reg.RAX);
-    const service = nr <= 0xffffn ? this.services.get(Number(nr)) : undefined;
+    const service = nr < SERVICE_LIMIT_BIG ? this.services[Number(nr)] : undefined;
     if (service) service(vcpu);
     else {
       vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${nr}`);

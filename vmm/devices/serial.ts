@@ -34,11 +34,16 @@ export class Uart16550 {
     private readonly stopping: () => boolean,
   ) {}
 
+  /**
+   * Registers are plain shared words: aligned 32-bit accesses never tear, and a register gives
+   * no ordering between CPUs on real hardware either; only the rings publish data across threads.
+   * (An Atomics call costs about as much as the rest of a THR write.)
+   */
   private get(slot: number): number {
-    return Atomics.load(this.state, this.base + slot);
+    return this.state[this.base + slot]!;
   }
   private put(slot: number, value: number): void {
-    Atomics.store(this.state, this.base + slot, value);
+    this.state[this.base + slot] = value;
   }
 
   private get dlab(): boolean {

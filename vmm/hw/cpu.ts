@@ -12,7 +12,7 @@ import { EptPerm, type GuestMemory } from './memory.js';
 import { type AccessKind, accessFault, pageFaultError, walk } from './mmu.js';
 import {
   CR0_PG, CR0_WP, CrAccessType, EFER_NXE, EptQual, EventType, ExitInformation, KERNEL_CS, KERNEL_DS,
-  RegisterFile, Seg, SysReg, USER_CS, USER_DS, crQualification, ioQualification,
+  IO_OPERAND_KEEP, IO_OPERAND_MASK, RegisterFile, Seg, SysReg, USER_CS, USER_DS, crQualification, ioQualification,
 } from './registers.js';
 
 /** What runs at each VM exit: the VMM's handler ("host RIP" in the VMCS). */
@@ -39,6 +39,8 @@ export const Attention = {
   STOP: 4,
   /** The monitor wants a fresh register snapshot. */
   SNAPSHOT: 8,
+  /** STATS_RESET asked for this vCPU's exit counters to be zeroed (by it: it is their only writer). */
+  RESET_COUNTERS: 16,
 } as const;
 
 /** Exceptions that push an error code (SDM Vol.3A 6.13). */
@@ -48,6 +50,8 @@ const TIMER_POLL_PERIOD = 256;
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
 /** RAX..R15. */
 const GPR_COUNT = 16;
+/** 0..15 bytes (SDM: an instruction is at most 15 bytes) as bigints, made once: RIP moves at every instruction. */
+const INSTRUCTION_LENGTHS = Array.from({ length: 16 }, (_, n) => BigInt(n));
 
 export class Cpu implements GuestCpu {
   readonly regs = new RegisterFile();
@@ -86,7 +90,7 @@ export class Cpu implements GuestCpu {
   }
   set(reg: Reg, value: bigint): void {
     if (reg === Reg.RIP) throw new RangeError('RIP is written by control transfers, not MOV');
-    this.regs.values[reg] = BigInt.asUintN(64, value);
+    this.regs.values[reg] = value; // a BigUint64Array element: the store wraps modulo 2^64
   }
   get cpl(): 0 | 3 {
     return this.regs.cpl;
@@ -98,7 +102,7 @@ export class Cpu implements GuestCpu {
   // --- VM exit and entry ---------------------------------------------------------------------
 
   /** A VM exit with the given information, the handler, then VM entry. */
-  private vmExit(reason: number, qualification: bigint, instructionLength: number): void {
+  private vmExit(reason: number, qualification: number, instructionLength: number): void {
     const e = this.exit;
     e.basicReason = reason;
     e.qualification = qualification;
@@ -120,21 +124,22 @@ export class Cpu implements GuestCpu {
 
   /** Advance RIP past the instruction that exited (the VMM calls this, as Ymir's stepNextInstruction). */
   stepNextInstruction(): void {
-    this.regs.values[Reg.RIP] = BigInt.asUintN(64, this.regs.values[Reg.RIP]! + BigInt(this.exit.instructionLength));
+    this.advance(this.exit.instructionLength);
   }
 
   /** Preemption point at every instruction: host kicks and the preemption timer cause exits. */
   private poll(): void {
     if (Atomics.load(this.attention, this.attentionIndex) !== 0) {
-      this.vmExit(ExitReason.EXTERNAL_INTERRUPT, 0n, 0);
+      this.vmExit(ExitReason.EXTERNAL_INTERRUPT, 0, 0);
     } else if (--this.timerPoll <= 0) {
       this.timerPoll = TIMER_POLL_PERIOD;
-      if (performance.now() >= this.timerDeadline) this.vmExit(ExitReason.PREEMPTION_TIMER, 0n, 0);
+      if (performance.now() >= this.timerDeadline) this.vmExit(ExitReason.PREEMPTION_TIMER, 0, 0);
     }
   }
 
+  /** The store wraps RIP modulo 2^64 (a BigUint64Array element); the lengths are ready-made bigints. */
   private advance(length: number): void {
-    this.regs.values[Reg.RIP] = BigInt.asUintN(64, this.regs.values[Reg.RIP]! + BigInt(length));
+    this.regs.values[Reg.RIP] = this.regs.values[Reg.RIP]! + INSTRUCTION_LENGTHS[length]!;
   }
 
   // --- event delivery ------------------------------------------------------------------------
@@ -147,7 +152,7 @@ export class Cpu implements GuestCpu {
     } else if (vector !== Vector.DF && this.idt.has(Vector.DF)) {
       this.callHandler(Vector.DF, 0, undefined);
     } else {
-      this.vmExit(ExitReason.TRIPLE_FAULT, 0n, 0);
+      this.vmExit(ExitReason.TRIPLE_FAULT, 0, 0);
     }
   }
 
@@ -189,7 +194,7 @@ export class Cpu implements GuestCpu {
     const v = this.regs.values;
     v[Reg.RAX] = BigInt(leaf >>> 0);
     v[Reg.RCX] = BigInt(subleaf >>> 0);
-    this.vmExit(ExitReason.CPUID, 0n, 2);
+    this.vmExit(ExitReason.CPUID, 0, 2);
     return {
       eax: Number(v[Reg.RAX]! & 0xffffffffn),
       ebx: Number(v[Reg.RBX]! & 0xffffffffn),
@@ -202,19 +207,17 @@ export class Cpu implements GuestCpu {
     this.poll();
     const immediate = port < 0x100;
     const v = this.regs.values;
-    v[Reg.RDX] = (v[Reg.RDX]! & ~0xffffn) | BigInt(port & 0xffff);
+    v[Reg.RDX] = (v[Reg.RDX]! & IO_OPERAND_KEEP[2]) | BigInt(port & 0xffff); // DX holds the port
     this.vmExit(ExitReason.IO_INSTRUCTION, ioQualification(port, size, true, immediate), immediate ? 2 : 1);
-    const mask = size === 4 ? 0xffffffffn : size === 2 ? 0xffffn : 0xffn;
-    return Number(v[Reg.RAX]! & mask);
+    return Number(v[Reg.RAX]! & IO_OPERAND_MASK[size]);
   }
 
   private portOut(port: number, size: 1 | 2 | 4, value: number): void {
     this.poll();
     const immediate = port < 0x100;
     const v = this.regs.values;
-    const mask = size === 4 ? 0xffffffffn : size === 2 ? 0xffffn : 0xffn;
-    v[Reg.RAX] = (v[Reg.RAX]! & ~mask) | (BigInt(value >>> 0) & mask);
-    v[Reg.RDX] = (v[Reg.RDX]! & ~0xffffn) | BigInt(port & 0xffff);
+    v[Reg.RAX] = (v[Reg.RAX]! & IO_OPERAND_KEEP[size]) | (BigInt(value >>> 0) & IO_OPERAND_MASK[size]);
+    v[Reg.RDX] = (v[Reg.RDX]! & IO_OPERAND_KEEP[2]) | BigInt(port & 0xffff); // DX holds the port
     this.vmExit(ExitReason.IO_INSTRUCTION, ioQualification(port, size, false, immediate), immediate ? 2 : 1);
   }
 
@@ -229,7 +232,7 @@ export class Cpu implements GuestCpu {
     this.poll();
     const v = this.regs.values;
     v[Reg.RCX] = BigInt(msr >>> 0);
-    this.vmExit(ExitReason.MSR_READ, 0n, 2);
+    this.vmExit(ExitReason.MSR_READ, 0, 2);
     return ((v[Reg.RDX]! & 0xffffffffn) << 32n) | (v[Reg.RAX]! & 0xffffffffn);
   }
 
@@ -239,7 +242,7 @@ export class Cpu implements GuestCpu {
     v[Reg.RCX] = BigInt(msr >>> 0);
     v[Reg.RAX] = value & 0xffffffffn;
     v[Reg.RDX] = (value >> 32n) & 0xffffffffn;
-    this.vmExit(ExitReason.MSR_WRITE, 0n, 2);
+    this.vmExit(ExitReason.MSR_WRITE, 0, 2);
   }
 
   writeCr(cr: 0 | 3 | 4, value: bigint): void {
@@ -270,12 +273,12 @@ export class Cpu implements GuestCpu {
 
   hlt(): void {
     this.poll();
-    this.vmExit(ExitReason.HLT, 0n, 1);
+    this.vmExit(ExitReason.HLT, 0, 1);
   }
 
   vmcall(): void {
     this.poll();
-    this.vmExit(ExitReason.VMCALL, 0n, 3);
+    this.vmExit(ExitReason.VMCALL, 0, 3);
   }
 
   // --- instructions that do not exit ---------------------------------------------------------
@@ -284,7 +287,7 @@ export class Cpu implements GuestCpu {
     this.poll();
     this.regs.values[Reg.RFLAGS] = this.regs.values[Reg.RFLAGS]! | RFLAGS_IF;
     this.advance(1);
-    if (this.interruptWindowExiting) this.vmExit(ExitReason.INTERRUPT_WINDOW, 0n, 0);
+    if (this.interruptWindowExiting) this.vmExit(ExitReason.INTERRUPT_WINDOW, 0, 0);
   }
 
   cli(): void {
@@ -420,9 +423,9 @@ export class Cpu implements GuestCpu {
     e.guestLinearAddress = linear;
     const qualification =
       (write ? EptQual.WRITE : EptQual.READ) |
-      ((perms & EptPerm.READ) !== 0 ? EptQual.READABLE : 0n) |
-      ((perms & EptPerm.WRITE) !== 0 ? EptQual.WRITABLE : 0n) |
-      ((perms & EptPerm.EXECUTE) !== 0 ? EptQual.EXECUTABLE : 0n) |
+      ((perms & EptPerm.READ) !== 0 ? EptQual.READABLE : 0) |
+      ((perms & EptPerm.WRITE) !== 0 ? EptQual.WRITABLE : 0) |
+      ((perms & EptPerm.EXECUTE) !== 0 ? EptQual.EXECUTABLE : 0) |
       EptQual.LINEAR_VALID;
     this.vmExit(ExitReason.EPT_VIOLATION, qualification, 4);
     return this.regs.values[Reg.RIP] === ripBefore;

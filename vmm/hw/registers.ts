@@ -61,7 +61,12 @@ export type EventType = (typeof EventType)[keyof typeof EventType];
 /** The exit-information area the CPU fills at each exit, plus the event the VMM injects at entry. */
 export class ExitInformation {
   basicReason = 0;
-  qualification = 0n;
+  /**
+   * The SDM's 64-bit exit qualification. Every qualification this CPU reports (I/O, CR access,
+   * EPT violation) has its defined bits below bit 32, so a number holds it exactly, and an exit
+   * does not allocate a bigint for it.
+   */
+  qualification = 0;
   instructionLength = 0;
   guestPhysicalAddress = 0n;
   guestLinearAddress = 0n;
@@ -71,9 +76,14 @@ export class ExitInformation {
   injectErrorCode: number | undefined = undefined;
 }
 
+/** The part of RAX an I/O instruction moves: AL, AX or EAX (made once: every I/O exit masks with one). */
+export const IO_OPERAND_MASK = { 1: 0xffn, 2: 0xffffn, 4: 0xffffffffn } as const;
+/** The rest of RAX, which an IN leaves as it was. */
+export const IO_OPERAND_KEEP = { 1: ~IO_OPERAND_MASK[1], 2: ~IO_OPERAND_MASK[2], 4: ~IO_OPERAND_MASK[4] } as const;
+
 /** Exit qualification for I/O instructions (SDM Vol.3C Table 28-5). */
-export function ioQualification(port: number, size: 1 | 2 | 4, isIn: boolean, immediate: boolean): bigint {
-  return BigInt((size - 1) | (isIn ? 1 << 3 : 0) | (immediate ? 1 << 6 : 0) | ((port & 0xffff) << 16));
+export function ioQualification(port: number, size: 1 | 2 | 4, isIn: boolean, immediate: boolean): number {
+  return ((size - 1) | (isIn ? 1 << 3 : 0) | (immediate ? 1 << 6 : 0) | ((port & 0xffff) << 16)) >>> 0;
 }
 
 export interface IoAccess {
@@ -81,28 +91,26 @@ export interface IoAccess {
   readonly size: 1 | 2 | 4;
   readonly isIn: boolean;
 }
-export function decodeIoQualification(qualification: bigint): IoAccess {
-  const q = Number(qualification & 0xffffffffn);
+export function decodeIoQualification(q: number): IoAccess {
   return { port: (q >>> 16) & 0xffff, size: ((q & 7) + 1) as 1 | 2 | 4, isIn: (q & (1 << 3)) !== 0 };
 }
 
 /** Control-register access types (SDM Vol.3C Table 28-3). */
 export const CrAccessType = { MOV_TO_CR: 0, MOV_FROM_CR: 1, CLTS: 2, LMSW: 3 } as const;
-export function crQualification(cr: number, accessType: number, gpr: number): bigint {
-  return BigInt((cr & 0xf) | ((accessType & 3) << 4) | ((gpr & 0xf) << 8));
+export function crQualification(cr: number, accessType: number, gpr: number): number {
+  return (cr & 0xf) | ((accessType & 3) << 4) | ((gpr & 0xf) << 8);
 }
-export function decodeCrQualification(qualification: bigint): { cr: number; accessType: number; gpr: number } {
-  const q = Number(qualification & 0xfffn);
+export function decodeCrQualification(q: number): { cr: number; accessType: number; gpr: number } {
   return { cr: q & 0xf, accessType: (q >>> 4) & 3, gpr: (q >>> 8) & 0xf };
 }
 
 /** EPT-violation qualification bits (SDM Vol.3C Table 28-7). */
 export const EptQual = {
-  READ: 1n << 0n,
-  WRITE: 1n << 1n,
-  FETCH: 1n << 2n,
-  READABLE: 1n << 3n,
-  WRITABLE: 1n << 4n,
-  EXECUTABLE: 1n << 5n,
-  LINEAR_VALID: 1n << 7n,
+  READ: 1 << 0,
+  WRITE: 1 << 1,
+  FETCH: 1 << 2,
+  READABLE: 1 << 3,
+  WRITABLE: 1 << 4,
+  EXECUTABLE: 1 << 5,
+  LINEAR_VALID: 1 << 7,
 } as const;

@@ -23,16 +23,22 @@ export function registerAbiServices(services: VmcallServices, ctx: ServiceContex
 }
 
 function setStatus(vcpu: Vcpu, status: number): void {
-  vcpu.cpu.set(Reg.RAX, BigInt.asUintN(64, BigInt(status)));
+  vcpu.cpu.set(Reg.RAX, status === Status.OK ? 0n : BigInt.asUintN(64, BigInt(status)));
 }
+
+/** PROBE's answer never changes: converted to register values once, not at every call. */
+const PROBE_MAGIC = BigInt(VMC_MAGIC);
+const PROBE_VERSION = BigInt(ABI_VERSION);
+const PROBE_FEATURES = BigInt(ALL_FEATURES);
+const PROBE_MAX_MESSAGE = BigInt(MAX_MESSAGE_SIZE);
 
 function probe(vcpu: Vcpu): void {
   const cpu = vcpu.cpu;
   setStatus(vcpu, Status.OK);
-  cpu.set(Reg.RBX, BigInt(VMC_MAGIC));
-  cpu.set(Reg.RCX, BigInt(ABI_VERSION));
-  cpu.set(Reg.RDX, BigInt(ALL_FEATURES));
-  cpu.set(Reg.RSI, BigInt(MAX_MESSAGE_SIZE));
+  cpu.set(Reg.RBX, PROBE_MAGIC);
+  cpu.set(Reg.RCX, PROBE_VERSION);
+  cpu.set(Reg.RDX, PROBE_FEATURES);
+  cpu.set(Reg.RSI, PROBE_MAX_MESSAGE);
 }
 
 /** MAP_SHARED: RBX = a page-aligned guest-physical page for the exit counters, or 0 to stop. */
