@@ -175,11 +175,14 @@ export class ResponseWriter {
 
   /** An entry whose data is `data`. */
   data(op: number, data: Uint8Array): boolean {
-    return this.entry(op, Status.OK, data.length, (bytes, at) => bytes.set(data, at));
+    return this.entry(op, Status.OK, data.length, undefined, data);
   }
 
-  /** An entry with `status` and `length` data bytes that `fill` writes at `at` (the view covers the buffer). */
-  entry(op: number, status: number, length: number, fill: ((bytes: Uint8Array, at: number, view: DataView) => void) | undefined): boolean {
+  /**
+   * An entry with `status` and `length` data bytes that `fill` writes at `at` (the view covers
+   * the buffer), or that are copied from `data`.
+   */
+  entry(op: number, status: number, length: number, fill: ((bytes: Uint8Array, at: number, view: DataView) => void) | undefined, data?: Uint8Array): boolean {
     if (this.exhausted) return false;
     const capacity = this.view.byteLength;
     const end = this.at + ResponseEntry.size + align8(length);
@@ -192,8 +195,9 @@ export class ResponseWriter {
     }
     this.writeEntryHeader(op, status, length, length);
     const dataAt = this.at + ResponseEntry.size;
-    if (fill && length > 0) fill(this.bytes, dataAt, this.view);
-    this.bytes.fill(0, dataAt + length, end);
+    if (data) this.bytes.set(data, dataAt);
+    else if (fill && length > 0) fill(this.bytes, dataAt, this.view);
+    for (let i = dataAt + length; i < end; i++) this.bytes[i] = 0; // at most 7 bytes: a loop beats fill()
     this.at = end;
     return true;
   }

@@ -109,6 +109,9 @@ export class Vcpu {
   serviceAttention(): void {
     const shared = this.shared;
     const index = shared.attentionIndex(this.index);
+    // A plain read first: every exit comes here, and a kick this misses is taken at the next
+    // instruction's preemption point (Cpu.poll, which reads the word with Atomics).
+    if (shared.control[index] === 0) return;
     let bits = Atomics.load(shared.control, index);
     while (bits !== 0) {
       if ((bits & Attention.STOP) !== 0 || this.stopping) this.stopVm({ kind: 'host-stop' });

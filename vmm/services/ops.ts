@@ -159,7 +159,7 @@ const logLevel: OpHandler = (_vcpu, ctx, args) => {
 
 const echo: OpHandler = (_vcpu, _ctx, args) => {
   const decoded = decodeEchoArgs(args);
-  return decoded.ok ? filled(args.length, (bytes, at) => bytes.set(args, at)) : decoded.error.status;
+  return decoded.ok ? decoded.value : decoded.error.status;
 };
 
 const HANDLERS = new Map<number, OpHandler>([
