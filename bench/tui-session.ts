@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { App, TUI_MAX_FPS } from '../tui/components/App.js';
+import { limitHeapGrowth } from '../tui/heap.js';
 import { createVm } from '../vmm/vm.js';
 
 export interface TuiSessionReport {
@@ -64,6 +65,7 @@ class Keyboard extends EventEmitter {
 }
 
 async function main(): Promise<void> {
+  limitHeapGrowth(); // as `ymir` does before it draws
   const terminal = new Terminal();
   const keyboard = new Keyboard();
   const vm = createVm({ vcpus: 2 });

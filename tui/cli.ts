@@ -11,6 +11,7 @@ import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { type VmOptions, parseLogLevel, parseMemory, parseSeconds, parseVcpus, vmConfig } from './options.js';
 import { parseScript, runScript } from './run.js';
 import { runStat } from './stat.js';
+import { limitHeapGrowth } from './heap.js';
 
 const EXIT_USAGE = 2;
 
@@ -42,6 +43,7 @@ async function tui(options: VmOptions): Promise<number> {
     process.stderr.write(`ymir: the terminal is ${stdout.columns}x${stdout.rows}; the TUI needs at least ${MIN_COLUMNS}x${MIN_ROWS}. Resize it, or use \`ymir console\`.\n`);
     return EXIT_USAGE;
   }
+  limitHeapGrowth();
   // Ink draws nothing but the last frame when CI or CONTINUOUS_INTEGRATION is set (it reads them
   // when it loads). This is a terminal (checked above), so a person is watching it: keep them out.
   delete process.env.CI;
