@@ -28,6 +28,9 @@ export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Data up to this many bytes is copied byte by byte: cheaper than making a view for set(). */
+const SMALL_COPY = 64;
+
 function paddingIsZero(bytes: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
   return true;
@@ -105,8 +108,56 @@ export function requestLength(bytes: Uint8Array): Decoded<number> {
   return ok(total);
 }
 
-/** Decode a whole request (VMM side). `bytes` must be exactly the request the guest passed. */
-export function decodeRequest(bytes: Uint8Array): Decoded<RequestView> {
+/**
+ * A request's entries walked in place: each entry's op and where its arguments lie, with nothing
+ * allocated per entry (the VMM runs a 256-entry CALL off one of these). `next()` trusts the
+ * framing, so walk only a request `checkRequest` accepted (or check `following` before each step).
+ */
+export class RequestEntries {
+  op = 0;
+  flags = 0;
+  /** The current entry's arguments are `bytes[argStart, argStart + argLength)`. */
+  argStart = 0;
+  argLength = 0;
+  /** Where the entry after the current one starts (its arguments padded to 8 bytes). */
+  following: number = RequestHeader.size;
+  private readonly view: DataView;
+  private index = 0;
+
+  constructor(readonly bytes: Uint8Array, readonly count: number) {
+    this.view = viewOf(bytes);
+  }
+
+  /** Step to the next entry; false after the last. */
+  next(): boolean {
+    if (this.index === this.count) return false;
+    const at = this.following;
+    this.op = this.view.getUint16(at + RequestEntry.offset.op, true);
+    this.flags = this.view.getUint16(at + RequestEntry.offset.flags, true);
+    this.argLength = this.view.getUint32(at + RequestEntry.offset.arg_length, true);
+    this.argStart = at + RequestEntry.size;
+    this.following = this.argStart + align8(this.argLength);
+    this.index++;
+    return true;
+  }
+
+  /** The current entry's arguments as a view of the request bytes (allocates: for decoders). */
+  args(): Uint8Array {
+    return this.bytes.subarray(this.argStart, this.argStart + this.argLength);
+  }
+}
+
+export interface RequestHeaderView {
+  readonly flags: number;
+  readonly versionMinor: number;
+  readonly count: number;
+}
+
+/**
+ * Check a whole request (VMM side) without copying it: the header, then every entry's framing,
+ * before any entry runs. `bytes` must be exactly the request the guest passed.
+ */
+export function checkRequest(bytes: Uint8Array): Decoded<RequestHeaderView> {
   const length = requestLength(bytes);
   if (!length.ok) return length;
   const view = viewOf(bytes);
@@ -116,23 +167,26 @@ export function decodeRequest(bytes: Uint8Array): Decoded<RequestView> {
   if (view.getUint32(RequestHeader.offset.reserved0, true) !== 0) return fail(Status.EINVAL, 'reserved0 of the request header is not zero');
   const count = view.getUint32(RequestHeader.offset.entry_count, true);
   if (count > MAX_ENTRIES) return fail(Status.E2BIG, `${count} entries exceed ${MAX_ENTRIES}`);
-  const entries: RequestEntryView[] = [];
-  let at = RequestHeader.size;
+  const walk = new RequestEntries(bytes, count);
   for (let i = 0; i < count; i++) {
-    if (at + RequestEntry.size > bytes.length) return fail(Status.EINVAL, `entry ${i} header runs past the request`);
-    const op = view.getUint16(at + RequestEntry.offset.op, true);
-    const entryFlags = view.getUint16(at + RequestEntry.offset.flags, true);
-    const argLength = view.getUint32(at + RequestEntry.offset.arg_length, true);
-    if (entryFlags !== 0) return fail(Status.EINVAL, `entry ${i} has reserved flags 0x${entryFlags.toString(16)}`);
-    const argStart = at + RequestEntry.size;
-    const end = argStart + align8(argLength);
-    if (end > bytes.length) return fail(Status.EINVAL, `entry ${i} arguments (${argLength} bytes) run past the request`);
-    if (!paddingIsZero(bytes, argStart + argLength, end)) return fail(Status.EINVAL, `entry ${i} padding is not zero`);
-    entries.push({ op, args: bytes.subarray(argStart, argStart + argLength) });
-    at = end;
+    if (walk.following + RequestEntry.size > bytes.length) return fail(Status.EINVAL, `entry ${i} header runs past the request`);
+    walk.next();
+    if (walk.flags !== 0) return fail(Status.EINVAL, `entry ${i} has reserved flags 0x${walk.flags.toString(16)}`);
+    if (walk.following > bytes.length) return fail(Status.EINVAL, `entry ${i} arguments (${walk.argLength} bytes) run past the request`);
+    if (!paddingIsZero(bytes, walk.argStart + walk.argLength, walk.following)) return fail(Status.EINVAL, `entry ${i} padding is not zero`);
   }
-  if (at !== bytes.length) return fail(Status.EINVAL, `${bytes.length - at} bytes follow the last entry`);
-  return ok({ flags, versionMinor: view.getUint16(RequestHeader.offset.version_minor, true), entries });
+  if (walk.following !== bytes.length) return fail(Status.EINVAL, `${bytes.length - walk.following} bytes follow the last entry`);
+  return ok({ flags, versionMinor: view.getUint16(RequestHeader.offset.version_minor, true), count });
+}
+
+/** Decode a whole request into entries (tests and tools; the VMM walks it with RequestEntries). */
+export function decodeRequest(bytes: Uint8Array): Decoded<RequestView> {
+  const checked = checkRequest(bytes);
+  if (!checked.ok) return checked;
+  const entries: RequestEntryView[] = [];
+  const walk = new RequestEntries(bytes, checked.value.count);
+  while (walk.next()) entries.push({ op: walk.op, args: walk.args() });
+  return ok({ flags: checked.value.flags, versionMinor: checked.value.versionMinor, entries });
 }
 
 // --- responses ---------------------------------------------------------------------------------
@@ -175,31 +229,46 @@ export class ResponseWriter {
 
   /** An entry whose data is `data`. */
   data(op: number, data: Uint8Array): boolean {
-    return this.entry(op, Status.OK, data.length, undefined, data);
+    return this.copy(op, data, 0, data.length);
+  }
+
+  /** An entry whose data is `source[start, start + length)`: a small copy is a loop, not a view and set(). */
+  copy(op: number, source: Uint8Array, start: number, length: number): boolean {
+    const at = this.place(op, Status.OK, length);
+    if (at < 0) return false;
+    if (length <= SMALL_COPY) for (let i = 0; i < length; i++) this.bytes[at + i] = source[start + i]!;
+    else this.bytes.set(source.subarray(start, start + length), at);
+    return true;
+  }
+
+  /** An entry with `status` and `length` data bytes that `fill` writes at `at` (the view covers the buffer). */
+  entry(op: number, status: number, length: number, fill: ((bytes: Uint8Array, at: number, view: DataView) => void) | undefined): boolean {
+    const at = this.place(op, status, length);
+    if (at < 0) return false;
+    if (fill && length > 0) fill(this.bytes, at, this.view);
+    return true;
   }
 
   /**
-   * An entry with `status` and `length` data bytes that `fill` writes at `at` (the view covers
-   * the buffer), or that are copied from `data`.
+   * Write an entry's header and zero its padding; returns where its data goes, or -1 when it did
+   * not fit (written as ENOSPC with the length it needs, if its header fits).
    */
-  entry(op: number, status: number, length: number, fill: ((bytes: Uint8Array, at: number, view: DataView) => void) | undefined, data?: Uint8Array): boolean {
-    if (this.exhausted) return false;
+  private place(op: number, status: number, length: number): number {
+    if (this.exhausted) return -1;
     const capacity = this.view.byteLength;
     const end = this.at + ResponseEntry.size + align8(length);
     if (end > capacity) {
       this.exhausted = true;
-      if (this.at + ResponseEntry.size > capacity) return false;
+      if (this.at + ResponseEntry.size > capacity) return -1;
       this.writeEntryHeader(op, Status.ENOSPC, 0, length);
       this.at += ResponseEntry.size;
-      return false;
+      return -1;
     }
     this.writeEntryHeader(op, status, length, length);
     const dataAt = this.at + ResponseEntry.size;
-    if (data) this.bytes.set(data, dataAt);
-    else if (fill && length > 0) fill(this.bytes, dataAt, this.view);
     for (let i = dataAt + length; i < end; i++) this.bytes[i] = 0; // at most 7 bytes: a loop beats fill()
     this.at = end;
-    return true;
+    return dataAt;
   }
 
   private writeEntryHeader(op: number, status: number, dataLength: number, needed: number): void {

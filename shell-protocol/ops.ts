@@ -69,7 +69,12 @@ export function decodeText(bytes: Uint8Array): string {
 
 /** ECHO arguments: any bytes up to MAX_ECHO_BYTES (E2BIG above). */
 export function decodeEchoArgs(bytes: Uint8Array): Decoded<Uint8Array> {
-  return bytes.length > MAX_ECHO_BYTES ? fail(Status.E2BIG, `ECHO of ${bytes.length} bytes exceeds ${MAX_ECHO_BYTES}`) : ok(bytes);
+  return echoArgsStatus(bytes.length) === undefined ? ok(bytes) : fail(Status.E2BIG, `ECHO of ${bytes.length} bytes exceeds ${MAX_ECHO_BYTES}`);
+}
+
+/** The status ECHO answers for `length` argument bytes, or undefined when they are echoed. */
+export function echoArgsStatus(length: number): Status | undefined {
+  return length > MAX_ECHO_BYTES ? Status.E2BIG : undefined;
 }
 
 // --- OPS -----------------------------------------------------------------------------------------

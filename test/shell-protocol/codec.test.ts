@@ -53,6 +53,19 @@ describe('CALL responses', () => {
     }));
   });
 
+  it('copy a range of a buffer (an ECHO from the request) exactly as data made of that range', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), (source, a, b) => {
+      const start = source.length === 0 ? 0 : a % source.length;
+      const length = source.length === 0 ? 0 : b % (source.length - start + 1);
+      const copied = new ResponseWriter(new Uint8Array(512).fill(0xee));
+      const viewed = new ResponseWriter(new Uint8Array(512).fill(0xee));
+      expect(copied.copy(Op.ECHO, source, start, length)).toBe(true);
+      expect(viewed.data(Op.ECHO, source.slice(start, start + length))).toBe(true);
+      expect(copied.finish()).toBe(viewed.finish());
+      expect(copied.bytes).toEqual(viewed.bytes);
+    }));
+  });
+
   it('report the size an entry needs when the response space runs out, and run nothing after it', () => {
     const writer = new ResponseWriter(new Uint8Array(64));
     expect(writer.data(Op.ECHO, new Uint8Array(8))).toBe(true);

@@ -5,7 +5,7 @@
 import {
   ABI_VERSION, ALL_FEATURES, CALL_FLAGS_MASK, CallFlag, MAX_MESSAGE_SIZE, PAGE_SIZE, RequestFlag, Service, Status, VMC_MAGIC, opName,
 } from '../../shell-protocol/constants.js';
-import { decodeRequest, ResponseWriter } from '../../shell-protocol/codec.js';
+import { RequestEntries, ResponseWriter, checkRequest } from '../../shell-protocol/codec.js';
 import { RequestHeader, ResponseHeader } from '../../shell-protocol/structs.js';
 import { hex } from '../hw/address.js';
 import { Reg } from '../hw/guest-cpu.js';
@@ -99,19 +99,21 @@ class CallService {
     if (!target.ok) return this.refuse(vcpu, target.status, `response: ${target.reason}`);
     const request = this.request.subarray(0, length);
     copyIn(vcpu.cpu.memory, source.pieces, request);
-    const decoded = decodeRequest(request);
-    if (!decoded.ok) return this.refuse(vcpu, decoded.error.status, decoded.error.reason);
+    const checked = checkRequest(request);
+    if (!checked.ok) return this.refuse(vcpu, checked.error.status, checked.error.reason);
 
     const writer = this.writer;
     writer.reset(room);
-    const stopOnError = (decoded.value.flags & RequestFlag.STOP_ON_ERROR) !== 0;
+    const stopOnError = (checked.value.flags & RequestFlag.STOP_ON_ERROR) !== 0;
     let completed = 0;
-    for (const entry of decoded.value.entries) {
-      const answer = runOp(vcpu, this.ctx, entry.op, entry.args);
+    const entry = new RequestEntries(request, checked.value.count);
+    while (entry.next()) {
+      const answer = runOp(vcpu, this.ctx, entry.op, entry);
       const fits =
         typeof answer === 'number' ? writer.status(entry.op, answer)
         : answer instanceof Uint8Array ? writer.data(entry.op, answer)
-        : writer.entry(entry.op, 0, answer.length, answer.fill);
+        : 'fill' in answer ? writer.entry(entry.op, 0, answer.length, answer.fill)
+        : writer.copy(entry.op, answer.bytes, answer.argStart, answer.argLength);
       if (!fits) break;
       completed++;
       const status = typeof answer === 'number' ? answer : 0;

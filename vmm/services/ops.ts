@@ -6,10 +6,11 @@ import {
   ALL_VCPUS, LOG_LEVEL_QUERY, Op, PRIVILEGED_OPS, Status, VcpuState,
 } from '../../shell-protocol/constants.js';
 import {
-  decodeAddressArgs, decodeEchoArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs, decodeRangeArgs, decodeVcpuArgs,
+  decodeAddressArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs, decodeRangeArgs, decodeVcpuArgs,
   encodeExitStats, encodeLogLevelResult, encodeLogRead, encodeOps, encodeProtected, encodeRegs, encodeText,
-  encodeTranslation, encodeVmInfo, exitStatsSize, opsSize,
+  echoArgsStatus, encodeTranslation, encodeVmInfo, exitStatsSize, opsSize,
 } from '../../shell-protocol/ops.js';
+import type { RequestEntries } from '../../shell-protocol/codec.js';
 import { EXIT_REASON_COUNT } from '../../shell-protocol/exit-reasons.js';
 import { RegisterSnapshot, VmInfo } from '../../shell-protocol/structs.js';
 import { gpa, gva, hex } from '../hw/address.js';
@@ -22,13 +23,20 @@ import type { Vcpu } from '../vcpu.js';
 import { LOGO, HELLO_MESSAGE } from '../vmc.js';
 import { type ServiceContext, VMM_NAME } from './context.js';
 
-/** An op's answer: a status without data, data bytes, or data written straight into the response. */
+/** An entry's arguments, in place in the request: `args()` makes a view of them for a decoder. */
+export type OpArgs = Pick<RequestEntries, 'bytes' | 'argStart' | 'argLength' | 'args'>;
+
+/**
+ * An op's answer: a status without data, data bytes, data written straight into the response, or
+ * the op's own arguments (ECHO), copied from the request without a view made of them.
+ */
 export type OpAnswer =
   | number
   | Uint8Array
-  | { readonly length: number; readonly fill: Fill };
+  | { readonly length: number; readonly fill: Fill }
+  | OpArgs;
 
-export type OpHandler = (vcpu: Vcpu, ctx: ServiceContext, args: Uint8Array) => OpAnswer;
+export type OpHandler = (vcpu: Vcpu, ctx: ServiceContext, args: OpArgs) => OpAnswer;
 
 const STATE_CODE = { 'not-started': VcpuState.NOT_STARTED, running: VcpuState.RUNNING, halted: VcpuState.HALTED, stopped: VcpuState.STOPPED } as const;
 const BANNER = encodeText(`GREETINGS FROM VMX-ROOT...\n${LOGO}\n${HELLO_MESSAGE}\n`);
@@ -38,12 +46,12 @@ function filled(length: number, fill: Fill): OpAnswer {
   return { length, fill };
 }
 
-function noArgs(args: Uint8Array, answer: () => OpAnswer): OpAnswer {
-  return args.length === 0 ? answer() : Status.EINVAL;
+function noArgs(args: OpArgs, answer: () => OpAnswer): OpAnswer {
+  return args.argLength === 0 ? answer() : Status.EINVAL;
 }
 
-function vcpuIndex(ctx: ServiceContext, args: Uint8Array, allowAll: boolean): number | undefined {
-  const decoded = decodeVcpuArgs(args);
+function vcpuIndex(ctx: ServiceContext, args: OpArgs, allowAll: boolean): number | undefined {
+  const decoded = decodeVcpuArgs(args.args());
   if (!decoded.ok) return undefined;
   const v = decoded.value;
   if (v === ALL_VCPUS) return allowAll ? v : undefined;
@@ -89,7 +97,7 @@ const exitStats: OpHandler = (_vcpu, ctx, args) => {
 };
 
 const logRead: OpHandler = (_vcpu, ctx, args) => {
-  const decoded = decodeLogReadArgs(args);
+  const decoded = decodeLogReadArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const cursor = decoded.value.cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(decoded.value.cursor);
   const result = ctx.shared.log.read(cursor, decoded.value.maxRecords);
@@ -101,7 +109,7 @@ const logRead: OpHandler = (_vcpu, ctx, args) => {
 };
 
 const translate: OpHandler = (vcpu, _ctx, args) => {
-  const decoded = decodeAddressArgs(args);
+  const decoded = decodeAddressArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const regs = vcpu.cpu.regs.values;
   const paging = (regs[SysReg.CR0]! & CR0_PG) !== 0n;
@@ -111,7 +119,7 @@ const translate: OpHandler = (vcpu, _ctx, args) => {
 };
 
 const memRead: OpHandler = (_vcpu, ctx, args) => {
-  const decoded = decodeMemReadArgs(args);
+  const decoded = decodeMemReadArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const { gpa: start, length } = decoded.value;
   if (!ctx.shared.memory.contains(start, length)) return Status.EFAULT;
@@ -122,7 +130,7 @@ const memRead: OpHandler = (_vcpu, ctx, args) => {
 const PROTECT_STATUS = { ok: Status.OK, 'outside-memory': Status.EFAULT, overlap: Status.EEXIST, full: Status.EBUSY, 'not-found': Status.ENOENT } as const;
 
 const protect: OpHandler = (vcpu, ctx, args) => {
-  const decoded = decodeRangeArgs(args);
+  const decoded = decodeRangeArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const { gpa: start, length } = decoded.value;
   const result = ctx.protectedRanges.protect(start, length);
@@ -131,7 +139,7 @@ const protect: OpHandler = (vcpu, ctx, args) => {
 };
 
 const unprotect: OpHandler = (vcpu, ctx, args) => {
-  const decoded = decodeRangeArgs(args);
+  const decoded = decodeRangeArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const result = ctx.protectedRanges.unprotect(decoded.value.gpa, decoded.value.length);
   if (result === 'ok') vcpu.log.write('info', 'ept', `Unprotected ${hex(decoded.value.gpa)}+${hex(decoded.value.length)}`);
@@ -150,17 +158,14 @@ const statsReset: OpHandler = (vcpu, ctx, args) => {
 };
 
 const logLevel: OpHandler = (_vcpu, ctx, args) => {
-  const decoded = decodeLogLevelArgs(args);
+  const decoded = decodeLogLevelArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const previous = Atomics.load(ctx.shared.control, Control.LOG_LEVEL);
   if (decoded.value !== LOG_LEVEL_QUERY) Atomics.store(ctx.shared.control, Control.LOG_LEVEL, decoded.value);
   return encodeLogLevelResult(previous, Atomics.load(ctx.shared.control, Control.LOG_LEVEL));
 };
 
-const echo: OpHandler = (_vcpu, _ctx, args) => {
-  const decoded = decodeEchoArgs(args);
-  return decoded.ok ? decoded.value : decoded.error.status;
-};
+const echo: OpHandler = (_vcpu, _ctx, args) => echoArgsStatus(args.argLength) ?? args;
 
 const HANDLERS = new Map<number, OpHandler>([
   [Op.HELLO, hello],
@@ -182,7 +187,7 @@ const OP_LIST = [...Object.entries(Op)].map(([name, op]) => ({ op, name, privile
 HANDLERS.set(Op.OPS, (_vcpu, _ctx, args) => noArgs(args, () => filled(opsSize(OP_LIST.length), (bytes, at) => encodeOps(OP_LIST, bytes, at))));
 
 /** Run one op for a caller at `cpl`: ENOSYS for an unknown op, EPERM for a privileged one at CPL 3. */
-export function runOp(vcpu: Vcpu, ctx: ServiceContext, op: number, args: Uint8Array): OpAnswer {
+export function runOp(vcpu: Vcpu, ctx: ServiceContext, op: number, args: OpArgs): OpAnswer {
   const handler = HANDLERS.get(op);
   if (!handler) return Status.ENOSYS;
   if (vcpu.cpu.cpl !== 0 && PRIVILEGED_OPS.has(op as Op)) return Status.EPERM;
