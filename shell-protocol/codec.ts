@@ -237,7 +237,7 @@ export class ResponseWriter {
     const at = this.place(op, Status.OK, length);
     if (at < 0) return false;
     if (length <= SMALL_COPY) for (let i = 0; i < length; i++) this.bytes[at + i] = source[start + i]!;
-    else this.bytes.set(source.subarray(start, start + length), at);
+    else this.bytes.set(start === 0 && length === source.length ? source : source.subarray(start, start + length), at);
     return true;
   }
 
