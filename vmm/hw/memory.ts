@@ -1,7 +1,13 @@
 /**
  * Guest-physical memory: one SharedArrayBuffer every vCPU thread maps, with EPT permissions per
  * 4 KiB page in a second shared array. Every access by guest or VMM goes through the checked
- * methods here; the backing buffer never leaves this module except as the shared handles.
+ * methods here or through the CPU's translated fast paths (`vmm/hw/access.ts`), which use the
+ * views below; the backing buffer never leaves `vmm/hw/`.
+ *
+ * Decoded guest code is cached per physical page (hw/code-cache.ts). To keep that cache honest
+ * without a check on every store, pages that hold decoded code are flagged here: the CPU's fast
+ * write path never covers a flagged page, and any write to one bumps the page's generation, which
+ * every vCPU compares before it runs code decoded from that page (self- and cross-modifying code).
  */
 import { type Gpa, PAGE_SIZE, gpa as toGpa, hex } from './address.js';
 
@@ -18,31 +24,59 @@ export class GuestMemoryError extends RangeError {
 export interface GuestMemoryHandles {
   readonly bytes: SharedArrayBuffer;
   readonly ept: SharedArrayBuffer;
+  /** One byte per page: 1 while some vCPU holds code decoded from it. */
+  readonly codePages: SharedArrayBuffer;
+  /** One i32 per page: bumped by every write to a code page. */
+  readonly pageGenerations: SharedArrayBuffer;
+  /**
+   * [0]: bumped when a page becomes a code page or EPT permissions change, so every vCPU drops
+   * the translations it cached (the INVEPT a VMM would issue).
+   */
+  readonly epoch: SharedArrayBuffer;
 }
 
 export class GuestMemory {
   readonly size: number;
-  private readonly bytes: Uint8Array;
-  private readonly view: DataView;
+  /** Byte view of RAM, for vmm/hw's translated accesses only. */
+  readonly bytes: Uint8Array;
+  /** The same RAM as a little-endian DataView (unaligned loads and stores). */
+  readonly view: DataView;
+  /** The same RAM as 32-bit words, for the page walk's atomic accessed/dirty updates. */
+  readonly words: Int32Array;
   /** One EptPerm byte per page. */
-  private readonly ept: Uint8Array;
+  readonly ept: Uint8Array;
+  readonly codePages: Uint8Array;
+  readonly pageGenerations: Int32Array;
+  readonly epoch: Int32Array;
 
   static create(size: number): GuestMemory {
     if (size <= 0 || size % PAGE_SIZE !== 0) throw new RangeError(`memory size ${size} is not a positive multiple of ${PAGE_SIZE}`);
-    const ept = new Uint8Array(new SharedArrayBuffer(size / PAGE_SIZE)).fill(EptPerm.ALL);
-    return new GuestMemory({ bytes: new SharedArrayBuffer(size), ept: ept.buffer as SharedArrayBuffer });
+    const pages = size / PAGE_SIZE;
+    const ept = new Uint8Array(new SharedArrayBuffer(pages)).fill(EptPerm.ALL);
+    return new GuestMemory({
+      bytes: new SharedArrayBuffer(size),
+      ept: ept.buffer as SharedArrayBuffer,
+      codePages: new SharedArrayBuffer(pages),
+      pageGenerations: new SharedArrayBuffer(pages * 4),
+      epoch: new SharedArrayBuffer(4),
+    });
   }
 
   constructor(readonly handles: GuestMemoryHandles) {
     this.bytes = new Uint8Array(handles.bytes);
     this.view = new DataView(handles.bytes);
+    this.words = new Int32Array(handles.bytes);
     this.ept = new Uint8Array(handles.ept);
+    this.codePages = new Uint8Array(handles.codePages);
+    this.pageGenerations = new Int32Array(handles.pageGenerations);
+    this.epoch = new Int32Array(handles.epoch);
     this.size = this.bytes.length;
   }
 
   /** Whether [gpa, gpa + length) lies inside guest memory. */
-  contains(gpa: bigint, length: number): boolean {
-    return gpa >= 0n && length >= 0 && gpa + BigInt(length) <= BigInt(this.size);
+  contains(gpa: bigint | number, length: number): boolean {
+    const start = Number(gpa);
+    return start >= 0 && length >= 0 && start + length <= this.size;
   }
 
   private offset(gpa: Gpa, length: number): number {
@@ -62,8 +96,30 @@ export class GuestMemory {
     return this.ept[Number(gpa) >>> 12] ?? 0;
   }
 
+  /** Change EPT permissions and make every vCPU drop its cached translations (INVEPT). */
   setEptPermissions(firstPage: number, pages: number, permissions: number): void {
     this.ept.fill(permissions, firstPage, firstPage + pages);
+    Atomics.add(this.epoch, 0, 1);
+  }
+
+  /**
+   * A write reached [at, at + length): code decoded from those pages is stale. Called by every
+   * write path that can land on a code page (the CPU's slow path and the VMM's writes here).
+   */
+  noteWrite(at: number, length: number): void {
+    const last = (at + length - 1) >>> 12;
+    for (let page = at >>> 12; page <= last; page++) {
+      if (this.codePages[page] === 0) continue;
+      this.pageGenerations[page] = (this.pageGenerations[page]! + 1) | 0;
+      this.codePages[page] = 0;
+    }
+  }
+
+  /** A vCPU decoded code from `page`: from now on every write there must be seen. */
+  markCodePage(page: number): void {
+    if (this.codePages[page] !== 0) return;
+    this.codePages[page] = 1;
+    Atomics.add(this.epoch, 0, 1);
   }
 
   read8(gpa: Gpa): number {
@@ -79,16 +135,24 @@ export class GuestMemory {
     return this.view.getBigUint64(this.offset(gpa, 8), true);
   }
   write8(gpa: Gpa, value: number): void {
-    this.bytes[this.offset(gpa, 1)] = value;
+    const at = this.offset(gpa, 1);
+    this.bytes[at] = value;
+    this.noteWrite(at, 1);
   }
   write16(gpa: Gpa, value: number): void {
-    this.view.setUint16(this.offset(gpa, 2), value, true);
+    const at = this.offset(gpa, 2);
+    this.view.setUint16(at, value, true);
+    this.noteWrite(at, 2);
   }
   write32(gpa: Gpa, value: number): void {
-    this.view.setUint32(this.offset(gpa, 4), value >>> 0, true);
+    const at = this.offset(gpa, 4);
+    this.view.setUint32(at, value >>> 0, true);
+    this.noteWrite(at, 4);
   }
   write64(gpa: Gpa, value: bigint): void {
-    this.view.setBigUint64(this.offset(gpa, 8), BigInt.asUintN(64, value), true);
+    const at = this.offset(gpa, 8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, value), true);
+    this.noteWrite(at, 8);
   }
   /** Copy guest bytes out into `out`. */
   readBytes(gpa: Gpa, out: Uint8Array): void {
@@ -96,9 +160,11 @@ export class GuestMemory {
     out.set(this.bytes.subarray(at, at + out.length));
   }
   writeBytes(gpa: Gpa, data: Uint8Array): void {
-    this.bytes.set(data, this.offset(gpa, data.length));
+    const at = this.offset(gpa, data.length);
+    this.bytes.set(data, at);
+    if (data.length > 0) this.noteWrite(at, data.length);
   }
-  /** A live view of a guest range (no copy): for the VMM's bulk paths, bounds-checked once. */
+  /** A live read-only-by-convention view of a guest range (no copy): for the VMM's bulk reads. */
   slice(gpa: Gpa, length: number): Uint8Array {
     const at = this.offset(gpa, length);
     return this.bytes.subarray(at, at + length);
