@@ -16,13 +16,12 @@ export interface VmConfig {
   readonly stealth: boolean;
   /** Lowest VMM log level written to COM1 and the log ring. */
   readonly logLevel: LogLevel;
-  /**
-   * The guest image: a module URL exporting `boot` (BSP) and `startAp` (APs), loaded by each vCPU
-   * worker as firmware loads a kernel. Defaults to the guest OS in `guest/`; tests pass their own.
-   */
-  readonly guestImage?: string;
-  /** Periodic timer interrupt interval per vCPU, in milliseconds (default 10). */
-  readonly timerIntervalMs?: number;
+  /** The Multiboot kernel to boot (a file path). Defaults to the committed `guest/build/kernel`. */
+  readonly kernel?: string;
+  /** The boot module, the kernel's initramfs (a file path; '' for none). Defaults to `guest/build/initramfs.cpio`. */
+  readonly initrd?: string;
+  /** Kernel command-line words after `console=ttyS0`. */
+  readonly commandLine?: string;
 }
 
 export type VmState = 'created' | 'running' | 'paused' | 'stopped';

@@ -9,6 +9,7 @@ import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTot
 import { gpa } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
 import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
+import { PIC_STATE_WORDS, Pic8259 } from './devices/pic.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
 import type { RegisterSnapshot, VcpuRunState } from './monitor-api.js';
@@ -29,13 +30,22 @@ export const Control = {
   SHARED_SEQUENCE: 6,
 } as const;
 const CONTROL_PER_VCPU = 8;
-const PER_VCPU_WORDS = 6;
-/** Per-vCPU words: attention bits, run state, SIPI received, counter resets asked and applied. */
+const PER_VCPU_WORDS = 8;
+/**
+ * Per-vCPU words: attention bits, run state, startup state (Startup below), counter resets asked
+ * and applied, NMIs pending.
+ */
 const VCPU_ATTENTION = 0;
 const VCPU_RUN_STATE = 1;
-const VCPU_SIPI = 2;
+const VCPU_STARTUP = 2;
 const VCPU_RESETS_ASKED = 3;
 const VCPU_RESETS_APPLIED = 4;
+const VCPU_NMI = 5;
+
+/** An AP's startup word: waiting for INIT, then for STARTUP, then started with a vector. */
+export const Startup = { WAIT_FOR_INIT: 0, WAIT_FOR_SIPI: 1, SIPI: 0x100 } as const;
+/** Words of pending fixed-IPI vector bits per vCPU (256 vectors). */
+const IPI_WORDS = 8;
 
 export const VmStateCode = { CREATED: 0, RUNNING: 1, PAUSED: 2, STOPPED: 3 } as const;
 export const StopKind = { NONE: 0, DEBUG_EXIT: 1, TRIPLE_FAULT: 2, UNHANDLED_EXIT: 3, HOST_STOP: 4, INTERNAL_ERROR: 5 } as const;
@@ -67,6 +77,8 @@ export interface VmSharedHandles {
   readonly com2Tx: ByteRingHandle;
   readonly com2Rx: ByteRingHandle;
   readonly uartRegisters: SharedArrayBuffer;
+  readonly pic: SharedArrayBuffer;
+  readonly ipis: SharedArrayBuffer;
   readonly log: LogRingHandle;
   /** performance.timeOrigin + now() of VM start, shared so every thread agrees on uptime. */
   readonly epoch: SharedArrayBuffer;
@@ -92,6 +104,8 @@ export class VmShared {
   readonly com2Tx: ByteRing;
   readonly com2Rx: ByteRing;
   readonly uartRegisters: Int32Array;
+  readonly pic: Pic8259;
+  private readonly ipis: Int32Array;
   readonly log: LogRing;
   readonly epoch: Float64Array;
 
@@ -111,6 +125,8 @@ export class VmShared {
       com2Tx: ByteRing.create(SERIAL_TX_CAPACITY).handle,
       com2Rx: ByteRing.create(SERIAL_RX_CAPACITY).handle,
       uartRegisters: sab(2 * 16 * 4),
+      pic: Pic8259.resetState(sab(PIC_STATE_WORDS * 4)),
+      ipis: sab(vcpus * IPI_WORDS * 4),
       log: LogRing.create(LOG_SLOTS).handle,
       epoch: sab(8),
     });
@@ -130,6 +146,8 @@ export class VmShared {
     this.com2Tx = new ByteRing(handles.com2Tx);
     this.com2Rx = new ByteRing(handles.com2Rx);
     this.uartRegisters = new Int32Array(handles.uartRegisters);
+    this.pic = new Pic8259(new Int32Array(handles.pic));
+    this.ipis = new Int32Array(handles.ipis);
     this.log = new LogRing(handles.log);
     this.epoch = new Float64Array(handles.epoch);
   }
@@ -146,8 +164,15 @@ export class VmShared {
   runStateIndex(vcpu: number): number {
     return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_RUN_STATE;
   }
-  sipiIndex(vcpu: number): number {
-    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_SIPI;
+  startupIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_STARTUP;
+  }
+  nmiIndex(vcpu: number): number {
+    return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_NMI;
+  }
+  /** The fixed-IPI vector bits pending for a vCPU (senders Atomics.or, the target takes them). */
+  ipiWords(vcpu: number): Int32Array {
+    return this.ipis.subarray(vcpu * IPI_WORDS, (vcpu + 1) * IPI_WORDS);
   }
   private resetsAskedIndex(vcpu: number): number {
     return CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS + VCPU_RESETS_ASKED;

@@ -3,12 +3,10 @@
  * per vCPU; the host reads counters, snapshots, serial bytes and the log from shared memory
  * without stopping the guest.
  */
+import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
-import { gpa } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
-import { BOOT_PARAMS_GPA, BOOT_PARAMS_MAGIC, BootParams } from './guest-image.js';
-import { TIMER_VECTOR } from './lapic.js';
 import { logLevelIndex } from './log.js';
 import type {
   LogReadResult, RegisterSnapshot, SerialPortHost, StopReason, VcpuRunState, VmConfig, VmMonitor, VmState,
@@ -16,8 +14,10 @@ import type {
 import { Control, RUN_STATES, StopKind, VmShared, VmStateCode } from './shared.js';
 import type { ByteRing } from './byte-ring.js';
 import type { Uart16550 } from './devices/serial.js';
-import { createUarts } from './uarts.js';
-import type { VcpuWorkerData, VcpuWorkerMessage } from './vcpu-worker.js';
+import { createUarts } from './devices/uarts.js';
+import { type BootInfo, loadMultiboot } from './vm/multiboot.js';
+import { DEFAULT_INITRD, DEFAULT_KERNEL } from './vm/images.js';
+import type { VcpuWorkerData, VcpuWorkerMessage } from './vcpu/worker.js';
 import { siblingModule, startWorker } from './worker-url.js';
 
 export const DEFAULT_CONFIG: Required<VmConfig> = {
@@ -25,8 +25,9 @@ export const DEFAULT_CONFIG: Required<VmConfig> = {
   memoryBytes: 64 * 1024 * 1024,
   stealth: false,
   logLevel: 'info',
-  guestImage: new URL(`../guest/image${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href,
-  timerIntervalMs: 10,
+  kernel: DEFAULT_KERNEL,
+  initrd: DEFAULT_INITRD,
+  commandLine: '',
 };
 
 export class VmConfigError extends RangeError {
@@ -39,7 +40,6 @@ export function resolveConfig(config: Partial<VmConfig>): Required<VmConfig> {
   if (!Number.isInteger(resolved.memoryBytes) || resolved.memoryBytes < 4 * 2 ** 20 || resolved.memoryBytes > 4 * 2 ** 30 || resolved.memoryBytes % (2 * 2 ** 20) !== 0) {
     throw new VmConfigError(`memory must be a multiple of 2 MiB between 4 MiB and 4 GiB, not ${resolved.memoryBytes}`);
   }
-  if (!(resolved.timerIntervalMs > 0)) throw new VmConfigError(`timer interval must be positive, not ${resolved.timerIntervalMs}`);
   return resolved;
 }
 
@@ -119,6 +119,7 @@ export class Vm implements VmMonitor {
   readonly com1: SerialHost;
   readonly com2: SerialHost;
   private workers: Worker[] = [];
+  private readonly boot: BootInfo;
   private stopReason: StopReason | undefined;
   private readonly stopped: Promise<StopReason>;
   private resolveStopped!: (reason: StopReason) => void;
@@ -128,7 +129,11 @@ export class Vm implements VmMonitor {
     this.config = resolveConfig(config);
     this.shared = VmShared.create(this.config.vcpus, this.config.memoryBytes);
     Atomics.store(this.shared.control, Control.LOG_LEVEL, logLevelIndex(this.config.logLevel));
-    this.writeBootParams();
+    this.boot = loadMultiboot(this.shared.memory, {
+      kernel: readImage(this.config.kernel, 'kernel'),
+      modules: this.config.initrd === '' ? [] : [{ bytes: readImage(this.config.initrd, 'initrd'), name: 'initramfs' }],
+      commandLine: `console=ttyS0${this.config.commandLine === '' ? '' : ` ${this.config.commandLine}`}`,
+    });
     const uarts = createUarts(this.shared, () => this.state === 'stopped');
     const isStopped = (): boolean => this.state === 'stopped';
     this.com1 = new SerialHost(this.shared.com1Tx, this.shared.com1Rx, uarts.com1, () => this.raise(4), isStopped);
@@ -139,14 +144,6 @@ export class Vm implements VmMonitor {
   private raise(irq: number): void {
     Atomics.or(this.shared.control, Control.IRQ_LINES, 1 << irq);
     this.shared.kick(0, Attention.IRQ);
-  }
-
-  private writeBootParams(): void {
-    const m = this.shared.memory;
-    m.write32(gpa(BOOT_PARAMS_GPA + BootParams.MAGIC), BOOT_PARAMS_MAGIC);
-    m.write32(gpa(BOOT_PARAMS_GPA + BootParams.VCPUS), this.config.vcpus);
-    m.write64(gpa(BOOT_PARAMS_GPA + BootParams.MEMORY_BYTES), BigInt(this.config.memoryBytes));
-    m.write32(gpa(BOOT_PARAMS_GPA + BootParams.TIMER_VECTOR), TIMER_VECTOR);
   }
 
   get state(): VmState {
@@ -161,12 +158,9 @@ export class Vm implements VmMonitor {
     if (this.state !== 'created') throw new Error(`cannot start a VM that is ${this.state}`);
     this.shared.epoch[0] = performance.timeOrigin + performance.now();
     Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.RUNNING);
-    const url = siblingModule(import.meta.url, 'vcpu-worker');
+    const url = siblingModule(import.meta.url, 'vcpu/worker');
     this.workers = Array.from({ length: this.config.vcpus }, (_, index) => {
-      const data: VcpuWorkerData = {
-        handles: this.shared.handles, index, stealth: this.config.stealth,
-        timerIntervalMs: this.config.timerIntervalMs, guestImage: this.config.guestImage,
-      };
+      const data: VcpuWorkerData = { handles: this.shared.handles, index, stealth: this.config.stealth, boot: this.boot };
       const worker = startWorker(url, { workerData: data, name: `vcpu${index}`, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       worker.on('message', (message: VcpuWorkerMessage) => this.onStop(message.reason));
       worker.on('error', (error) => this.onStop({ kind: 'internal-error', vcpu: index, message: error.stack ?? error.message }));
@@ -253,6 +247,15 @@ export class Vm implements VmMonitor {
 
   private checkVcpu(vcpu: number): void {
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.config.vcpus) throw new RangeError(`no vCPU ${vcpu}: the VM has ${this.config.vcpus}`);
+  }
+}
+
+/** A boot file's bytes, or a VmConfigError that says which file could not be read. */
+function readImage(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new VmConfigError(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

@@ -51,8 +51,10 @@ export interface CpuOptions {
   readonly onUnsupported?: (message: string) => void;
 }
 
-/** Blocks between two reads of the clock for the preemption timer. */
-const TIMER_POLL_PERIOD = 64;
+/** Blocks between two preemption points (host kicks, shared invalidations). */
+const BLOCKS_PER_POLL = 64;
+/** Preemption points between two reads of the clock for the preemption timer. */
+const TIMER_POLL_PERIOD = 16;
 
 export class Cpu extends CpuState {
   readonly memory: GuestMemory;
@@ -153,6 +155,13 @@ export class Cpu extends CpuState {
     this.vmEntry();
   }
 
+  /** VMLAUNCH: enter the guest with the state the VMM set up, and run it. */
+  launch(limit = Number.POSITIVE_INFINITY): void {
+    this.vmcs.guestStateChanged = true;
+    this.vmEntry();
+    this.run(limit);
+  }
+
   /** VM entry: take up guest state the VMM changed, then deliver the injected event (SDM 27.6). */
   private vmEntry(): void {
     const v = this.vmcs;
@@ -191,7 +200,7 @@ export class Cpu extends CpuState {
 
   /** Whether instructions must run one at a time (monitor trap flag, TF, an interrupt shadow, DR7). */
   private get stepping(): boolean {
-    return this.vmcs.monitorTrapFlag || (this.flags & Flag.TF) !== 0 || this.interruptShadow || (this.dr[5]! & 0xffn) !== 0n;
+    return this.vmcs.monitorTrapFlag || (this.flags & Flag.TF) !== 0 || this.interruptShadow || this.breakpointsEnabled;
   }
 
   /**
@@ -202,8 +211,10 @@ export class Cpu extends CpuState {
     const end = this.retired + limit;
     while (this.retired < end) {
       this.poll();
-      if (this.stepping) this.stepOne();
-      else this.runBlock();
+      for (let n = 0; n < BLOCKS_PER_POLL && this.retired < end; n++) {
+        if (this.stepping) this.stepOne();
+        else this.runBlock();
+      }
     }
   }
 

@@ -11,7 +11,7 @@
  * (far pointer), fixed registers (AL, rAX, CL, DX) and segments; size suffixes b, w, d, q, v, y, z.
  */
 import type { Handler } from './insn.js';
-import { Alu, aluEvGvMem, aluEvGvReg, aluGvEv, aluRmImmMem, aluRmImmReg, incDec, negRm, notRm, testRmImm, testRmReg } from './exec/alu.js';
+import { Alu, aluEvGvMem, aluEvGvReg, aluGvEv, aluRmImmMem, aluRmImmReg, incDec, incDecOpcodeRegister, negRm, notRm, testRmImm, testRmReg } from './exec/alu.js';
 import { bitScan, bitTestImm, bitTestReg, BitOp, bswap, countZeros, popcnt } from './exec/bit.js';
 import { callIndirect, callRel, jcc, jmpIndirect, jmpRel, jrcxz, loop, ret } from './exec/branch.js';
 import {
@@ -116,8 +116,8 @@ function buildOneByte(): (OpcodeNode | undefined)[] {
   for (const [opcode, name] of [[0x27, 'daa'], [0x2f, 'das'], [0x37, 'aaa'], [0x3f, 'aas']] as const) t[opcode] = { ...unsupported(name), modes: 'legacy' };
   for (let r = 0; r < 8; r++) {
     // 40..4F are REX prefixes in 64-bit mode (the decoder takes them before the table).
-    t[0x40 + r] = op('inc', 'Zv', incDec, { op: 0, modes: 'legacy' });
-    t[0x48 + r] = op('dec', 'Zv', incDec, { op: 1, modes: 'legacy' });
+    t[0x40 + r] = op('inc', 'Zv', incDecOpcodeRegister, { op: 0, modes: 'legacy' });
+    t[0x48 + r] = op('dec', 'Zv', incDecOpcodeRegister, { op: 1, modes: 'legacy' });
     t[0x50 + r] = op('push', 'Zv', pushReg, { size: 'd64' });
     t[0x58 + r] = op('pop', 'Zv', popReg, { size: 'd64' });
     t[0x91 + r] = r < 7 ? op('xchg', 'Zv,rAX', xchgReg) : undefined;

@@ -56,6 +56,8 @@ export interface WalkRequest {
   readonly writeProtect: boolean;
   /** EFER.NXE. */
   readonly noExecute: boolean;
+  /** Leave accessed and dirty bits alone (a debugger's or monitor's look, not a guest access). */
+  readonly inspect?: boolean;
 }
 
 const LEVEL_SHIFTS = [39, 30, 21, 12] as const;
@@ -95,7 +97,7 @@ export function walk(memory: GuestMemory, linear: number, req: WalkRequest, out:
       if (denied) return pageFault(out, true, req);
       // Accessed on every level used (done below for this leaf), dirty on a write (SDM 4.8).
       const setBits = Pte.A | (req.write ? Pte.D : 0);
-      if ((entryLo & setBits) !== setBits) Atomics.or(words, entryAt >>> 2, setBits);
+      if ((entryLo & setBits) !== setBits && req.inspect !== true) Atomics.or(words, entryAt >>> 2, setBits);
       const frame = ((entryHi & 0xfffff) >>> 0) * TWO32 + ((entryLo & ~0xfff) >>> 0);
       const offset = pageSize === 4096 ? lo & 0xfff : pageSize === 2 ** 21 ? lo & 0x1fffff : lo & 0x3fffffff;
       out.status = WalkStatus.OK;
@@ -105,7 +107,7 @@ export function walk(memory: GuestMemory, linear: number, req: WalkRequest, out:
         ((entryLo & Pte.D) !== 0 || req.write ? Access.DIRTY : 0) | ((entryLo & Pte.G) !== 0 ? Access.GLOBAL : 0);
       return out;
     }
-    if ((entryLo & Pte.A) === 0) Atomics.or(words, entryAt >>> 2, Pte.A);
+    if ((entryLo & Pte.A) === 0 && req.inspect !== true) Atomics.or(words, entryAt >>> 2, Pte.A);
     table = ((entryHi & 0xfffff) >>> 0) * TWO32 + ((entryLo & ~0xfff) >>> 0);
   }
   return pageFault(out, false, req);

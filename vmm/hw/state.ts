@@ -114,6 +114,8 @@ export class CpuState {
   interruptShadow = false;
   /** Blocking by NMI: from NMI delivery until the next IRET. */
   nmiBlocked = false;
+  /** DR7 enables a breakpoint (L0-L3/G0-G3): instructions then run one at a time to check them. */
+  breakpointsEnabled = false;
 
   constructor() {
     this.resetSegments();

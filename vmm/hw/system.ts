@@ -6,7 +6,7 @@
 import { TLB_USER_SET, fault, flushTlb, readSys64, writeSys32 } from './access.js';
 import type { Cpu } from './cpu.js';
 import { setStatusFlags } from './flags.js';
-import { Cr0, Cr4, Efer, Flag, STATUS_FLAGS, Seg, SegAttr, TWO32, Vector } from './state.js';
+import { Cr0, Cr4, Efer, type CpuState, Flag, STATUS_FLAGS, Seg, SegAttr, TWO32, Vector } from './state.js';
 
 /** Recompute the mode, CPL, stack width and TLB set after CR0, EFER or a segment changed. */
 export function updateMode(c: Cpu): void {
@@ -23,7 +23,7 @@ export function updateMode(c: Cpu): void {
 }
 
 /** Write RFLAGS (all of it: the caller has applied the privilege rules). */
-export function writeRflags(c: Cpu, value: number): void {
+export function writeRflags(c: CpuState, value: number): void {
   setStatusFlags(c, value & STATUS_FLAGS);
   c.flags = (value & ~STATUS_FLAGS & 0x3fffff) | Flag.FIXED1;
 }

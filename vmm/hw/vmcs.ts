@@ -189,6 +189,9 @@ export class Vmcs {
   get guestCr2(): bigint {
     return this.state.cr2;
   }
+  set guestCr2(value: bigint) {
+    this.state.cr2 = value;
+  }
   get guestEfer(): number {
     return this.state.efer;
   }

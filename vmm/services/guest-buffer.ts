@@ -8,8 +8,7 @@ import { Status } from '../../shell-protocol/constants.js';
 import { type Gpa, gva, hex } from '../hw/address.js';
 import { EptPerm, type GuestMemory } from '../hw/memory.js';
 import { PageFlags, walk } from '../hw/mmu.js';
-import { CR0_PG, SysReg } from '../hw/registers.js';
-import type { Cpu } from '../hw/cpu.js';
+import type { Vmcs } from '../hw/vmcs.js';
 
 export interface Piece {
   readonly gpa: Gpa;
@@ -17,12 +16,11 @@ export interface Piece {
 }
 export type Resolved = { readonly ok: true; readonly pieces: readonly Piece[] } | { readonly ok: false; readonly status: number; readonly reason: string };
 
-export function resolveBuffer(cpu: Cpu, address: bigint, length: number, physical: boolean, write: boolean): Resolved {
-  const memory = cpu.memory;
+export function resolveBuffer(vmcs: Vmcs, address: bigint, length: number, physical: boolean, write: boolean): Resolved {
+  const memory = vmcs.memory;
   if (address + BigInt(length) > 1n << 64n) return { ok: false, status: Status.EFAULT, reason: `${hex(address)}+${length} wraps past 2^64` };
   const pieces: Piece[] = [];
-  const paging = (cpu.regs.values[SysReg.CR0]! & CR0_PG) !== 0n;
-  const cr3 = physical || !paging ? undefined : cpu.regs.values[SysReg.CR3]!;
+  const cr3 = physical || !vmcs.paging ? undefined : vmcs.guestCr3;
   let offset = 0;
   while (offset < length) {
     const at = address + BigInt(offset);
@@ -30,7 +28,7 @@ export function resolveBuffer(cpu: Cpu, address: bigint, length: number, physica
     if (!result.ok) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not mapped` };
     // One check per page of the translation (a 2 MiB page is one walk); with paging off, one for all.
     const size = cr3 === undefined ? length - offset : Math.min(length - offset, result.pageSize - Number(at & BigInt(result.pageSize - 1)));
-    if (cpu.cpl === 3 && (result.flags & PageFlags.USER) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not user-accessible` };
+    if (vmcs.guestCpl === 3 && (result.flags & PageFlags.USER) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is not user-accessible` };
     if (write && (result.flags & PageFlags.WRITABLE) === 0) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} is read-only` };
     if (!memory.contains(result.gpa, size)) return { ok: false, status: Status.EFAULT, reason: `${hex(at)} maps to ${hex(result.gpa)}, outside guest memory` };
     const denied = write ? memory.firstPageWithout(result.gpa, size, EptPerm.WRITE) : undefined;

@@ -8,10 +8,10 @@ import {
 import { RequestEntries, ResponseWriter, checkRequest } from '../../shell-protocol/codec.js';
 import { RequestHeader, ResponseHeader } from '../../shell-protocol/structs.js';
 import { hex } from '../hw/address.js';
-import { Reg } from '../hw/guest-cpu.js';
+import { Gpr } from '../hw/state.js';
 import { Control } from '../shared.js';
-import type { Vcpu } from '../vcpu.js';
-import type { VmcallServices } from '../vmc.js';
+import type { Vcpu } from '../vcpu/vcpu.js';
+import type { VmcallServices } from '../exits/vmcall.js';
 import type { ServiceContext } from './context.js';
 import { copyIn, copyOut, overlaps, resolveBuffer } from './guest-buffer.js';
 import { runOp } from './ops.js';
@@ -23,29 +23,24 @@ export function registerAbiServices(services: VmcallServices, ctx: ServiceContex
 }
 
 function setStatus(vcpu: Vcpu, status: number): void {
-  vcpu.cpu.set(Reg.RAX, status === Status.OK ? 0n : BigInt.asUintN(64, BigInt(status)));
+  vcpu.vmcs.setGprNumber(Gpr.RAX, status);
 }
 
 /** PROBE's answer never changes: converted to register values once, not at every call. */
-const PROBE_MAGIC = BigInt(VMC_MAGIC);
-const PROBE_VERSION = BigInt(ABI_VERSION);
-const PROBE_FEATURES = BigInt(ALL_FEATURES);
-const PROBE_MAX_MESSAGE = BigInt(MAX_MESSAGE_SIZE);
-
 function probe(vcpu: Vcpu): void {
-  const cpu = vcpu.cpu;
+  const v = vcpu.vmcs;
   setStatus(vcpu, Status.OK);
-  cpu.set(Reg.RBX, PROBE_MAGIC);
-  cpu.set(Reg.RCX, PROBE_VERSION);
-  cpu.set(Reg.RDX, PROBE_FEATURES);
-  cpu.set(Reg.RSI, PROBE_MAX_MESSAGE);
+  v.setGprUnsigned(Gpr.RBX, VMC_MAGIC);
+  v.setGprUnsigned(Gpr.RCX, ABI_VERSION);
+  v.setGprUnsigned(Gpr.RDX, ALL_FEATURES);
+  v.setGprUnsigned(Gpr.RSI, MAX_MESSAGE_SIZE);
 }
 
 /** MAP_SHARED: RBX = a page-aligned guest-physical page for the exit counters, or 0 to stop. */
 function mapShared(vcpu: Vcpu, ctx: ServiceContext): void {
   const shared = ctx.shared;
-  if (vcpu.cpu.cpl !== 0) return setStatus(vcpu, Status.EPERM);
-  const page = vcpu.cpu.get(Reg.RBX);
+  if (vcpu.vmcs.guestCpl !== 0) return setStatus(vcpu, Status.EPERM);
+  const page = vcpu.vmcs.gpr(Gpr.RBX);
   if (page === 0n) {
     Atomics.store(shared.control, Control.SHARED_PAGE, 0);
     return setStatus(vcpu, Status.OK);
@@ -71,11 +66,11 @@ class CallService {
   constructor(private readonly ctx: ServiceContext) {}
 
   readonly handle = (vcpu: Vcpu): void => {
-    const cpu = vcpu.cpu;
-    const result = this.call(vcpu, cpu.get(Reg.RBX), cpu.get(Reg.RCX), cpu.get(Reg.RDX), cpu.get(Reg.RSI), cpu.get(Reg.RDI));
+    const v = vcpu.vmcs;
+    const result = this.call(vcpu, v.gpr(Gpr.RBX), v.gpr(Gpr.RCX), v.gpr(Gpr.RDX), v.gpr(Gpr.RSI), v.gpr(Gpr.RDI));
     setStatus(vcpu, result.status);
-    cpu.set(Reg.RBX, BigInt(result.bytes));
-    cpu.set(Reg.RCX, BigInt(result.completed));
+    v.setGprUnsigned(Gpr.RBX, result.bytes);
+    v.setGprUnsigned(Gpr.RCX, result.completed);
   };
 
   private refuse(vcpu: Vcpu, status: number, reason: string): { status: number; bytes: number; completed: number } {
@@ -93,12 +88,12 @@ class CallService {
     const length = Number(requestBytes);
     const room = capacity > BigInt(MAX_MESSAGE_SIZE) ? MAX_MESSAGE_SIZE : Number(capacity);
     if (overlaps(requestAddress, length, responseAddress, room)) return this.refuse(vcpu, Status.EINVAL, 'request and response overlap');
-    const source = resolveBuffer(vcpu.cpu, requestAddress, length, physical, false);
+    const source = resolveBuffer(vcpu.vmcs, requestAddress, length, physical, false);
     if (!source.ok) return this.refuse(vcpu, source.status, `request: ${source.reason}`);
-    const target = resolveBuffer(vcpu.cpu, responseAddress, room, physical, true);
+    const target = resolveBuffer(vcpu.vmcs, responseAddress, room, physical, true);
     if (!target.ok) return this.refuse(vcpu, target.status, `response: ${target.reason}`);
     const request = this.request.subarray(0, length);
-    copyIn(vcpu.cpu.memory, source.pieces, request);
+    copyIn(vcpu.vmcs.memory, source.pieces, request);
     const checked = checkRequest(request);
     if (!checked.ok) return this.refuse(vcpu, checked.error.status, checked.error.reason);
 
@@ -121,7 +116,7 @@ class CallService {
       if (status !== 0 && stopOnError) break;
     }
     const bytes = writer.finish();
-    copyOut(vcpu.cpu.memory, target.pieces, this.response.subarray(0, bytes));
+    copyOut(vcpu.vmcs.memory, target.pieces, this.response.subarray(0, bytes));
     return { status: writer.exhausted ? Status.ENOSPC : Status.OK, bytes, completed };
   }
 }

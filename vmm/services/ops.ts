@@ -16,11 +16,10 @@ import { RegisterSnapshot, VmInfo } from '../../shell-protocol/structs.js';
 import { gpa, gva, hex } from '../hw/address.js';
 import { Attention } from '../hw/cpu.js';
 import { walk } from '../hw/mmu.js';
-import { CR0_PG, SysReg } from '../hw/registers.js';
 import { LEVELS } from '../log-ring.js';
 import { Control } from '../shared.js';
-import type { Vcpu } from '../vcpu.js';
-import { LOGO, HELLO_MESSAGE } from '../vmc.js';
+import type { Vcpu } from '../vcpu/vcpu.js';
+import { LOGO, HELLO_MESSAGE } from '../exits/vmcall.js';
 import { type ServiceContext, VMM_NAME } from './context.js';
 
 /** An entry's arguments, in place in the request: `args()` makes a view of them for a decoder. */
@@ -111,9 +110,8 @@ const logRead: OpHandler = (_vcpu, ctx, args) => {
 const translate: OpHandler = (vcpu, _ctx, args) => {
   const decoded = decodeAddressArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
-  const regs = vcpu.cpu.regs.values;
-  const paging = (regs[SysReg.CR0]! & CR0_PG) !== 0n;
-  const result = walk(vcpu.cpu.memory, paging ? regs[SysReg.CR3]! : undefined, gva(decoded.value));
+  const v = vcpu.vmcs;
+  const result = walk(v.memory, v.paging ? v.guestCr3 : undefined, gva(decoded.value));
   if (!result.ok) return Status.EFAULT;
   return encodeTranslation({ gpa: result.gpa, pageSize: BigInt(result.pageSize), flags: result.flags });
 };
@@ -190,6 +188,6 @@ HANDLERS.set(Op.OPS, (_vcpu, _ctx, args) => noArgs(args, () => filled(opsSize(OP
 export function runOp(vcpu: Vcpu, ctx: ServiceContext, op: number, args: OpArgs): OpAnswer {
   const handler = HANDLERS.get(op);
   if (!handler) return Status.ENOSYS;
-  if (vcpu.cpu.cpl !== 0 && PRIVILEGED_OPS.has(op as Op)) return Status.EPERM;
+  if (vcpu.vmcs.guestCpl !== 0 && PRIVILEGED_OPS.has(op as Op)) return Status.EPERM;
   return handler(vcpu, ctx, args);
 }

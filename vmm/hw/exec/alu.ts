@@ -219,21 +219,30 @@ export function negRm(c: Cpu, i: Insn): void {
 
 /** INC/DEC r/m (i.op: 0 INC, 1 DEC): as ADD/SUB 1 but CF is kept. */
 export function incDec(c: Cpu, i: Insn): void {
+  incDecOperand(c, i, i.rm);
+}
+
+/** INC/DEC r (40+r, 48+r outside 64-bit mode): the register is in the opcode. */
+export function incDecOpcodeRegister(c: Cpu, i: Insn): void {
+  incDecOperand(c, i, i.reg);
+}
+
+function incDecOperand(c: Cpu, i: Insn, reg: number): void {
   const carry = cf(c) ? 1 : 0;
   const op = i.op === 0 ? Alu.ADD : Alu.SUB;
   const a = i.mem ? address(c, i) : 0;
   if (i.mem && i.lock && lockedAlu(c, op, i.size, a, 1, 0)) {
     // done atomically; its ADD/SUB flags become INC/DEC's below
   } else if (i.size === 8) {
-    const lo = i.mem ? load64(c, a) : c.r[i.rm * 2]!;
-    const hi = i.mem ? c.memHi : c.r[i.rm * 2 + 1]!;
+    const lo = i.mem ? load64(c, a) : c.r[reg * 2]!;
+    const hi = i.mem ? c.memHi : c.r[reg * 2 + 1]!;
     const rLo = alu64(c, op, lo, hi, 1, 0);
     if (i.mem) store64(c, a, rLo, c.resHi);
-    else setReg64(c, i.rm, rLo, c.resHi);
+    else setReg64(c, reg, rLo, c.resHi);
   } else {
-    const res = alu(c, op, i.size, i.mem ? load(c, a, i.size) : getReg(c, i.rm, i.size), 1);
+    const res = alu(c, op, i.size, i.mem ? load(c, a, i.size) : getReg(c, reg, i.size), 1);
     if (i.mem) store(c, a, i.size, res);
-    else setReg(c, i.rm, i.size, res);
+    else setReg(c, reg, i.size, res);
   }
   c.lfOp = i.op === 0 ? LF.INC : LF.DEC;
   c.lfAux = carry;

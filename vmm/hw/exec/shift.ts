@@ -23,24 +23,28 @@ function setRotateFlags(c: Cpu, carry: boolean, overflow: boolean): void {
   setStatusFlags(c, kept | (carry ? Flag.CF : 0) | (overflow ? Flag.OF : 0));
 }
 
+/** The most significant bit of a `bits`-wide value. */
+function msbOf(x: number, bits: number): number {
+  return (x >>> (bits - 1)) & 1;
+}
+
 /** The shift or rotate of a value of 1, 2 or 4 bytes (unsigned, as getReg returns it) by n > 0. */
 function shiftSmall(c: Cpu, op: number, size: number, value: number, n: number): number {
   const bits = size * 8;
   const mask = size === 4 ? 0xffffffff : (1 << bits) - 1;
-  const v = value >>> 0 & mask;
-  const msb = (x: number): number => (x >>> (bits - 1)) & 1;
+  const v = (value >>> 0) & mask;
   switch (op) {
     case ShiftOp.SHL: case ShiftOp.SAL: {
       const wide = v * 2 ** n;
       const res = (wide % 2 ** bits) >>> 0;
       const carry = Math.floor(wide / 2 ** bits) % 2 === 1;
-      setResultFlags(c, size, size === 4 ? res | 0 : res, 0, (carry ? Flag.CF : 0) | ((msb(res) === 1) !== carry ? Flag.OF : 0));
+      setResultFlags(c, size, size === 4 ? res | 0 : res, 0, (carry ? Flag.CF : 0) | ((msbOf(res, bits) === 1) !== carry ? Flag.OF : 0));
       return res;
     }
     case ShiftOp.SHR: {
       const res = n >= 32 ? 0 : v >>> n;
       const carry = n > 32 ? false : ((v >>> (n - 1)) & 1) === 1;
-      setResultFlags(c, size, size === 4 ? res | 0 : res, 0, (carry ? Flag.CF : 0) | (msb(v) === 1 ? Flag.OF : 0));
+      setResultFlags(c, size, size === 4 ? res | 0 : res, 0, (carry ? Flag.CF : 0) | (msbOf(v, bits) === 1 ? Flag.OF : 0));
       return res;
     }
     case ShiftOp.SAR: {
@@ -54,13 +58,13 @@ function shiftSmall(c: Cpu, op: number, size: number, value: number, n: number):
       const k = n % bits;
       const res = k === 0 ? v : ((v << k) | (v >>> (bits - k))) & mask;
       const carry = (res & 1) === 1;
-      setRotateFlags(c, carry, (msb(res) === 1) !== carry);
+      setRotateFlags(c, carry, (msbOf(res, bits) === 1) !== carry);
       return res >>> 0;
     }
     case ShiftOp.ROR: {
       const k = n % bits;
       const res = k === 0 ? v : ((v >>> k) | (v << (bits - k))) & mask;
-      setRotateFlags(c, msb(res) === 1, msb(res) !== ((res >>> (bits - 2)) & 1));
+      setRotateFlags(c, msbOf(res, bits) === 1, msbOf(res, bits) !== ((res >>> (bits - 2)) & 1));
       return res >>> 0;
     }
     default: {
@@ -70,7 +74,7 @@ function shiftSmall(c: Cpu, op: number, size: number, value: number, n: number):
       let carry = cf(c) ? 1 : 0;
       for (let step = 0; step < k; step++) {
         if (op === ShiftOp.RCL) {
-          const out = msb(res);
+          const out = msbOf(res, bits);
           res = ((res << 1) | carry) & mask;
           carry = out;
         } else {
@@ -80,7 +84,7 @@ function shiftSmall(c: Cpu, op: number, size: number, value: number, n: number):
         }
       }
       res >>>= 0;
-      const overflow = op === ShiftOp.RCL ? (msb(res) ^ carry) === 1 : (msb(res) ^ ((res >>> (bits - 2)) & 1)) === 1;
+      const overflow = op === ShiftOp.RCL ? (msbOf(res, bits) ^ carry) === 1 : (msbOf(res, bits) ^ ((res >>> (bits - 2)) & 1)) === 1;
       setRotateFlags(c, carry === 1, overflow);
       return res;
     }
@@ -116,18 +120,17 @@ function shr64(c: Cpu, lo: number, hi: number, n: number, arithmetic: boolean): 
 
 /** The shift or rotate of a 64-bit value by 0 < n < 64; result in c.shLo/c.shHi. */
 function shift64(c: Cpu, op: number, lo: number, hi: number, n: number): void {
-  const msb = (h: number): number => (h >>> 31) & 1;
   switch (op) {
     case ShiftOp.SHL: case ShiftOp.SAL: {
       const carry = bit64(lo, hi, 64 - n) === 1;
       shl64(c, lo, hi, n);
-      setResultFlags(c, 8, c.shLo, c.shHi, (carry ? Flag.CF : 0) | ((msb(c.shHi) === 1) !== carry ? Flag.OF : 0));
+      setResultFlags(c, 8, c.shLo, c.shHi, (carry ? Flag.CF : 0) | ((msbOf(c.shHi, 32) === 1) !== carry ? Flag.OF : 0));
       return;
     }
     case ShiftOp.SHR: case ShiftOp.SAR: {
       const carry = bit64(lo, hi, n - 1) === 1;
       shr64(c, lo, hi, n, op === ShiftOp.SAR);
-      setResultFlags(c, 8, c.shLo, c.shHi, (carry ? Flag.CF : 0) | (op === ShiftOp.SHR && msb(hi) === 1 ? Flag.OF : 0));
+      setResultFlags(c, 8, c.shLo, c.shHi, (carry ? Flag.CF : 0) | (op === ShiftOp.SHR && msbOf(hi, 32) === 1 ? Flag.OF : 0));
       return;
     }
     case ShiftOp.ROL: case ShiftOp.ROR: {
@@ -140,9 +143,9 @@ function shift64(c: Cpu, op: number, lo: number, hi: number, n: number): void {
       c.shHi = (c.shHi | aHi) | 0;
       if (op === ShiftOp.ROL) {
         const carry = (c.shLo & 1) === 1;
-        setRotateFlags(c, carry, (msb(c.shHi) === 1) !== carry);
+        setRotateFlags(c, carry, (msbOf(c.shHi, 32) === 1) !== carry);
       } else {
-        setRotateFlags(c, msb(c.shHi) === 1, msb(c.shHi) !== ((c.shHi >>> 30) & 1));
+        setRotateFlags(c, msbOf(c.shHi, 32) === 1, msbOf(c.shHi, 32) !== ((c.shHi >>> 30) & 1));
       }
       return;
     }
@@ -152,7 +155,7 @@ function shift64(c: Cpu, op: number, lo: number, hi: number, n: number): void {
       let carry = cf(c) ? 1 : 0;
       for (let step = 0; step < n; step++) {
         if (op === ShiftOp.RCL) {
-          const out = msb(rHi);
+          const out = msbOf(rHi, 32);
           rHi = (rHi << 1) | (rLo >>> 31);
           rLo = (rLo << 1) | carry;
           carry = out;
@@ -165,7 +168,7 @@ function shift64(c: Cpu, op: number, lo: number, hi: number, n: number): void {
       }
       c.shLo = rLo | 0;
       c.shHi = rHi | 0;
-      const overflow = op === ShiftOp.RCL ? (msb(rHi) ^ carry) === 1 : (msb(rHi) ^ ((rHi >>> 30) & 1)) === 1;
+      const overflow = op === ShiftOp.RCL ? (msbOf(rHi, 32) ^ carry) === 1 : (msbOf(rHi, 32) ^ ((rHi >>> 30) & 1)) === 1;
       setRotateFlags(c, carry === 1, overflow);
     }
   }
@@ -246,8 +249,7 @@ export function doubleShift(c: Cpu, i: Insn): void {
     res = left ? Math.floor((pair * 2 ** n) / 65536) % 65536 : Math.floor(pair / 2 ** n) % 65536;
     carry = left ? Math.floor((pair * 2 ** (n - 1)) / 2 ** 31) % 2 : Math.floor(pair / 2 ** (n - 1)) % 2;
   }
-  const msb = (x: number): number => (x >>> (bits - 1)) & 1;
-  setResultFlags(c, i.size, i.size === 4 ? res | 0 : res, 0, (carry === 1 ? Flag.CF : 0) | (msb(res) !== msb(dst) ? Flag.OF : 0));
+  setResultFlags(c, i.size, i.size === 4 ? res | 0 : res, 0, (carry === 1 ? Flag.CF : 0) | (msbOf(res, bits) !== msbOf(dst, bits) ? Flag.OF : 0));
   if (i.mem) store(c, a, i.size, res);
   else setReg(c, i.rm, i.size, res);
 }

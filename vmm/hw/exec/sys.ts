@@ -298,6 +298,7 @@ export function movToDr(c: Cpu, i: Insn): void {
   const value = c.mode === 64 ? c.gpr(i.rm) : BigInt(c.r[i.rm * 2]! >>> 0);
   if (n >= 4 && value >> 32n !== 0n) fault(c, Vector.GP, 0);
   c.dr[n] = n === 4 ? value | 0xffff0ff0n : n === 5 ? (value | 0x400n) & ~0xd000n : value;
+  c.breakpointsEnabled = (c.dr[5]! & 0xffn) !== 0n;
   c.rip = i.next;
 }
 

@@ -1,10 +1,12 @@
-/** COM1 and COM2 as every thread of a VM sees them (one shared register state); IRQs go to the BSP. */
-import { Attention } from './hw/cpu.js';
-import { UART_STATE_WORDS, Uart16550 } from './devices/serial.js';
-import { COM1_IRQ, COM2_IRQ } from './lapic.js';
-import { Control, type VmShared } from './shared.js';
+/** COM1 and COM2 as every thread of a VM sees them (one shared register state), wired to the PICs. */
+import { Attention } from '../hw/cpu.js';
+import { Control, type VmShared } from '../shared.js';
+import { UART_STATE_WORDS, Uart16550 } from './serial.js';
 
-/** Assert an ISA IRQ line at the BSP's interrupt controller and kick the BSP to take it. */
+export const COM1_IRQ = 4;
+export const COM2_IRQ = 3;
+
+/** An edge on ISA line `irq` at the PICs; the BSP, which takes their interrupts, is kicked to look. */
 export function raiseIrqLine(shared: VmShared, irq: number): void {
   Atomics.or(shared.control, Control.IRQ_LINES, 1 << irq);
   shared.kick(0, Attention.IRQ);

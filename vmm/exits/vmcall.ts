@@ -3,9 +3,9 @@
  * greeting exactly as the seed chapter; an unknown number logs "Unhandled VMCALL: nr=N" and returns
  * -ENOSYS. A stealthy VMM answers every VMCALL with #UD, as a CPU without VMX does.
  */
-import { Service, Status } from '../shell-protocol/constants.js';
-import { Reg, Vector } from './hw/guest-cpu.js';
-import type { Vcpu } from './vcpu.js';
+import { Service, Status } from '../../shell-protocol/constants.js';
+import { Gpr, Vector } from '../hw/state.js';
+import type { Vcpu } from '../vcpu/vcpu.js';
 
 /** The seed's logo (generated with TAAG), line for line. */
 export const LOGO = [
@@ -27,7 +27,6 @@ export type VmcallService = (vcpu: Vcpu) => void;
 
 /** Service numbers this VMM can have; anything at or above is unknown without a lookup. */
 const SERVICE_LIMIT = 16;
-const SERVICE_LIMIT_BIG = BigInt(SERVICE_LIMIT);
 
 export class VmcallServices {
   /** Indexed by service number: VMCALL looks its service up at every call. */
@@ -48,20 +47,21 @@ export class VmcallServices {
       vcpu.injectException(Vector.UD);
       return;
     }
-    const cpu = vcpu.cpu;
-    const nr = cpu.get(Reg.RAX);
-    const service = nr < SERVICE_LIMIT_BIG ? this.services[Number(nr)] : undefined;
+    const v = vcpu.vmcs;
+    // The service number is all of RAX: one with high bits set is unknown, not truncated.
+    const known = v.state.r[Gpr.RAX * 2 + 1] === 0 && v.gpr32(Gpr.RAX) < SERVICE_LIMIT;
+    const service = known ? this.services[v.gpr32(Gpr.RAX)] : undefined;
     if (service) service(vcpu);
     else {
-      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${nr}`);
-      cpu.set(Reg.RAX, BigInt.asUintN(64, BigInt(Status.ENOSYS)));
+      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${v.gpr(Gpr.RAX)}`);
+      v.setGprNumber(Gpr.RAX, Status.ENOSYS);
     }
-    cpu.stepNextInstruction();
+    v.advanceRip();
   }
 }
 
 function vmcHello(vcpu: Vcpu): void {
   vcpu.log.write('info', 'vmc', `GREETINGS FROM VMX-ROOT...\n${LOGO}\n`);
   vcpu.log.write('info', 'vmc', `${HELLO_MESSAGE}\n`);
-  vcpu.cpu.set(Reg.RAX, 0n);
+  vcpu.vmcs.setGprNumber(Gpr.RAX, 0);
 }
