@@ -38,7 +38,7 @@ export class TestMachine {
   /** Linear page number -> physical address of the page, for read/write. */
   private readonly pages = new Map<number, number>();
 
-  constructor(options: { memoryBytes?: number } = {}) {
+  constructor(options: { memoryBytes?: number; jit?: boolean } = {}) {
     this.memory = GuestMemory.create(options.memoryBytes ?? 64 << 20);
     const started = performance.now();
     this.cpu = new Cpu({
@@ -47,6 +47,7 @@ export class TestMachine {
       attentionIndex: 0,
       handler: { handleExit: (vmcs) => this.onExit(vmcs) },
       clock: () => Math.round((performance.now() - started) * 1e6),
+      jit: options.jit ?? true,
     });
     const c = this.cpu;
     c.cr0 = (Cr0.PE | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.PG) >>> 0;

@@ -37,6 +37,7 @@ export function fault(c: Cpu, vector: number, errorCode = -1, address = 0): neve
 }
 
 export function flushTlb(c: Cpu): void {
+  c.translationEpoch++;
   c.tlbRead.fill(NaN);
   c.tlbWrite.fill(NaN);
   c.tlbFetch.fill(NaN);
@@ -44,6 +45,7 @@ export function flushTlb(c: Cpu): void {
 
 /** INVLPG: drop the translation of one page in both privilege sets. */
 export function flushTlbPage(c: Cpu, linear: number): void {
+  c.translationEpoch++;
   const vpn = Math.floor(linear / 4096);
   for (const set of [0, TLB_USER_SET]) {
     const slot = (vpn & TLB_MASK) | set;

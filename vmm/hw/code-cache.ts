@@ -11,6 +11,7 @@ import { FAULT, TLB_ENTRIES } from './access.js';
 import type { Cpu } from './cpu.js';
 import { decode, DecodeStatus } from './decoder.js';
 import { Insn } from './insn.js';
+import type { CompiledBlock } from './jit.js';
 import { Seg } from './state.js';
 import { unsupported } from './system.js';
 
@@ -23,6 +24,8 @@ export class Block {
   page = 0;
   generation = 0;
   mode = 64;
+  /** The privilege the block was decoded (and its page translated for fetch) at. */
+  cpl = 0;
   csBase = 0;
   insns: Insn[] = [];
   /** The last instruction sets RIP itself (a branch, an exit, a mode change). */
@@ -31,6 +34,16 @@ export class Block {
   transfersAt0 = false;
   /** Not to be cached: an instruction that crosses into the next page. */
   uncached = false;
+  /** Executions so far, until the block is compiled (hw/jit.ts). */
+  hits = 0;
+  compiled: CompiledBlock | undefined = undefined;
+  /**
+   * The blocks that ran right after this one (a branch's two ways), found without a lookup while
+   * no translation has changed since they were linked (`linkEpoch`: the CPU's translation epoch).
+   */
+  next0: Block | undefined = undefined;
+  next1: Block | undefined = undefined;
+  linkEpoch = -1;
 }
 
 export class CodeCache {
@@ -74,6 +87,7 @@ export class CodeCache {
     block.physical = physical;
     block.page = page;
     block.mode = c.mode;
+    block.cpl = c.cpl;
     block.csBase = c.segBase[Seg.CS]!;
     c.memory.markCodePage(page);
     dropWriteTranslations(c, page);

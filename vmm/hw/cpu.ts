@@ -12,6 +12,7 @@ import { EXIT, FAULT, Kind, TLB_ENTRIES, TLB_MASK, flushTlb, translate } from '.
 import { CodeCache, type Block } from './code-cache.js';
 import { GuestCodeSource } from './decoder.js';
 import { type Event, raise } from './events.js';
+import { JIT_THRESHOLD, compileBlock } from './jit.js';
 import type { GuestMemory } from './memory.js';
 import { WalkResult } from './paging.js';
 import { CpuState, Flag, Seg, TWO32 } from './state.js';
@@ -49,6 +50,8 @@ export interface CpuOptions {
   readonly clock: () => number;
   /** Told once per RIP about an instruction or state the model does not implement. */
   readonly onUnsupported?: (message: string) => void;
+  /** Compile hot blocks into JavaScript (hw/jit.ts); off, every instruction is interpreted. */
+  readonly jit?: boolean;
 }
 
 /** Blocks between two preemption points (host kicks, shared invalidations). */
@@ -72,6 +75,10 @@ export class Cpu extends CpuState {
   readonly tlbAddend = new Float64Array(TLB_ENTRIES * 2);
   tlbSet = 0;
   private epochSeen = 0;
+  /** Bumped whenever cached translations are dropped: block links made before it are stale. */
+  translationEpoch = 0;
+  /** The block that just ran to its end, for linking its successor (undefined after any event). */
+  private previous: Block | undefined = undefined;
 
   // Scratch results of helpers that produce more than one number.
   memHi = 0;
@@ -108,6 +115,7 @@ export class Cpu extends CpuState {
   private readonly onUnsupported: (message: string) => void;
   private readonly reported = new Set<number>();
   private timerPoll = TIMER_POLL_PERIOD;
+  private readonly jit: boolean;
 
   constructor(options: CpuOptions) {
     super();
@@ -124,6 +132,7 @@ export class Cpu extends CpuState {
     this.handler = options.handler;
     this.clock = options.clock;
     this.onUnsupported = options.onUnsupported ?? (() => undefined);
+    this.jit = options.jit ?? true;
     this.codeCache = new CodeCache(this);
     updateMode(this);
   }
@@ -146,6 +155,7 @@ export class Cpu extends CpuState {
 
   /** A VM exit: fill the exit information, run the VMM, then VM entry. */
   vmExit(reason: number, qualification: number, length: number, instructionInfo = 0): void {
+    this.previous = undefined;
     const v = this.vmcs;
     v.exitReason = reason;
     v.exitQualification = qualification;
@@ -243,14 +253,51 @@ export class Cpu extends CpuState {
     if (this.vmcs.monitorTrapFlag) this.vmExit(ExitReason.MONITOR_TRAP_FLAG, 0, 0);
   }
 
+  /** The block at RIP: a successor linked to the block that just ended, or a cache lookup. */
+  private nextBlock(): Block {
+    const previous = this.previous;
+    const epoch = this.translationEpoch;
+    if (previous !== undefined && previous.linkEpoch === epoch) {
+      const rip = this.rip;
+      const generations = this.memory.pageGenerations;
+      const a = previous.next0;
+      if (a !== undefined && a.linear === rip && a.mode === this.mode && a.cpl === this.cpl && a.generation === generations[a.page]) return a;
+      const b = previous.next1;
+      if (b !== undefined && b.linear === rip && b.mode === this.mode && b.cpl === this.cpl && b.generation === generations[b.page]) return b;
+    }
+    const block = this.codeCache.lookup();
+    if (previous !== undefined && this.mode === 64 && !block.uncached) {
+      if (previous.linkEpoch !== epoch) {
+        previous.linkEpoch = epoch;
+        previous.next0 = block;
+        previous.next1 = undefined;
+      } else if (previous.next0 === undefined || previous.next0.linear === block.linear) previous.next0 = block;
+      else previous.next1 = block;
+    }
+    return block;
+  }
+
   private runBlock(): void {
     let block: Block;
     try {
-      block = this.codeCache.lookup();
+      block = this.nextBlock();
     } catch (error) {
+      this.previous = undefined;
       this.unwind(error);
       return;
     }
+    this.previous = undefined;
+    const compiled = block.compiled;
+    if (compiled !== undefined) {
+      try {
+        compiled(this);
+        if (!block.uncached) this.previous = block;
+      } catch (error) {
+        this.unwind(error);
+      }
+      return;
+    }
+    if (++block.hits === JIT_THRESHOLD && this.jit && block.mode === 64 && !block.uncached) block.compiled = compileBlock(block);
     const insns = block.insns;
     const last = insns.length - 1;
     let k = 0;
@@ -270,6 +317,7 @@ export class Cpu extends CpuState {
       i.exec(this, i);
       if (!block.transfers) this.rip = i.next;
       this.retired += insns.length;
+      if (!block.uncached) this.previous = block;
     } catch (error) {
       this.retired += k;
       this.rip = insns[k]!.rip;
