@@ -11,7 +11,7 @@ import { logLevelIndex } from './log.js';
 import type {
   LogReadResult, RegisterSnapshot, SerialPortHost, StopReason, VcpuRunState, VmConfig, VmMonitor, VmState,
 } from './monitor-api.js';
-import { Control, RUN_STATES, StopKind, VmShared, VmStateCode } from './shared.js';
+import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode } from './shared.js';
 import type { ByteRing } from './byte-ring.js';
 import type { Uart16550 } from './devices/serial.js';
 import { createUarts } from './devices/uarts.js';
@@ -178,6 +178,8 @@ export class Vm implements VmMonitor {
 
   private async finish(): Promise<void> {
     Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.STOPPED);
+    // A vCPU thread ended before it ran (stopped at once, or terminated) is stopped all the same.
+    for (let v = 0; v < this.config.vcpus; v++) Atomics.store(this.shared.control, this.shared.runStateIndex(v), RunStateCode.STOPPED);
     await Promise.all([this.com1.drained, this.com2.drained]);
     this.resolveStopped(this.stopReason ?? { kind: 'host-stop' });
   }

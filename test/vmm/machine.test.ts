@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
-import { Reg } from '../../vmm/hw/guest-cpu.js';
+import { Gpr } from '../../vmm/hw/state.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
+import { testImage } from '../support/build-image.js';
 import { GuestConsole } from '../support/guest-console.js';
 
-const image = (name: string): string => new URL(`./images/${name}.ts`, import.meta.url).href;
 let vm: Vm | undefined;
 afterEach(async () => {
   await vm?.stop();
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 function boot(name: string, config: Parameters<typeof createVm>[0] = {}): { vm: Vm; console: GuestConsole } {
-  vm = createVm({ vcpus: 1, guestImage: image(name), ...config });
+  vm = createVm({ vcpus: 1, kernel: testImage(name), initrd: '', ...config });
   const console1 = new GuestConsole(vm.com1);
   vm.start();
   return { vm, console: console1 };
@@ -23,6 +23,9 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+/** The guest's own output: the VMM's log lines share COM1 and may land anywhere in it. */
+const guestText = (console1: GuestConsole): string => console1.text().replace(/\[(INFO |WARN |ERROR|DEBUG)\] [^\n]*\n/g, '');
 
 describe('the VMM', () => {
   it('injects #GP(0) for an unknown MSR and logs it', async () => {
@@ -42,26 +45,50 @@ describe('the VMM', () => {
     expect(vm.registers(0).state).toBe('stopped');
   });
 
-  it('stops the VM on an exit it cannot handle, naming the reason and RIP', async () => {
+  it('stops the VM on an exit it cannot handle, naming the reason, the address and RIP', async () => {
     const { vm } = boot('outside-memory');
     const reason = await vm.waitForStop();
     expect(reason.kind).toBe('unhandled-exit');
     if (reason.kind !== 'unhandled-exit') return;
     expect(reason.reason).toBe(ExitReason.EPT_VIOLATION);
-    expect(reason.message).toMatch(/^Unhandled VM-exit: reason=EPT_VIOLATION \(48\) gpa=0x7fff0000 rip=0x[0-9a-f]+ vcpu=0$/);
+    expect(reason.message).toMatch(/^Unhandled VM-exit: reason=EPT_VIOLATION \(48\) read of gpa=0x7fff0000 \(gva 0x7fff0000\), outside guest memory rip=0x[0-9a-f]+ vcpu=0$/);
   });
 
-  it('answers VMCALL with #UD and hides the hypervisor bit in stealth mode, still counting the exits', async () => {
+  it('answers VMCALL with #UD and shows a plain CPU in stealth mode, still counting the exits', async () => {
     const { vm, console } = boot('stealth-probe', { stealth: true });
     await vm.waitForStop();
-    expect(console.text()).toContain('hypervisor bit 0, #UD 3\n');
+    expect(console.text()).toContain('hypervisor bit 0, #UD 3, vendor GenuineIntel\n');
     expect(vm.exitCounts(0)[ExitReason.VMCALL]).toBe(3);
+  });
+
+  it('shows itself without stealth: the hypervisor bit and its vendor', async () => {
+    const { vm, console } = boot('stealth-probe');
+    await vm.waitForStop();
+    expect(console.text()).toContain('hypervisor bit 1, #UD 0, vendor YmirYmirYmir\n');
+  });
+
+  it('brings up every AP by INIT-SIPI through a real-mode trampoline, with timer and IPI interrupts through the IDT', async () => {
+    const { vm, console } = boot('smp', { vcpus: 4 });
+    expect(await vm.waitForStop()).toEqual({ kind: 'debug-exit', status: 42 });
+    const text = guestText(console);
+    for (let ap = 1; ap < 4; ap++) expect(text).toContain(`AP ${ap} online`);
+    expect(text).toMatch(/ticks 2\d ipis 1\n/);
+  });
+
+  it('counts every exit exactly per vCPU and stops with the debug-exit status', async () => {
+    const { vm, console } = boot('counting', { vcpus: 3 });
+    expect(await vm.waitForStop()).toEqual({ kind: 'debug-exit', status: 7 });
+    expect(guestText(console)).toContain('counting guest up\n');
+    for (let v = 0; v < 3; v++) expect(vm.exitCounts(v)[ExitReason.CPUID]).toBe(1000);
+    expect(vm.state).toBe('stopped');
   });
 
   it('publishes register snapshots that are never torn while the guest runs', async () => {
     const { vm } = boot('torn-snapshots');
+    // From its first OUT on, the guest is in the loop that keeps the registers equal.
+    await until(() => vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]! > 0);
     let seen = 0;
-    const deadline = Date.now() + 1500;
+    const deadline = Date.now() + 3000;
     let last = -1n;
     while (Date.now() < deadline && seen < 200) {
       const s = vm.registers(0);
@@ -70,7 +97,7 @@ describe('the VMM', () => {
         continue;
       }
       last = s.sequence;
-      const watched = [s.gprs[Reg.RSI], s.gprs[Reg.RDI], ...s.gprs.slice(8)];
+      const watched = [s.gprs[Gpr.RSI], s.gprs[Gpr.RDI], ...s.gprs.slice(8)];
       expect(new Set(watched).size, `snapshot ${s.sequence}`).toBe(1);
       seen++;
     }
@@ -80,7 +107,7 @@ describe('the VMM', () => {
   it('pauses and resumes the vCPUs', async () => {
     const { vm } = boot('torn-snapshots');
     const outs = (): number => vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]!;
-    await until(() => outs() > 0); // the worker has loaded the image and is running
+    await until(() => outs() > 0);
     vm.pause();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]!;

@@ -1,0 +1,38 @@
+/**
+ * Test images are real guest programs: C on the bare runtime in test/vmm/images/bare/ (Multiboot
+ * entry, long mode, serial, IDT, x2APIC, SMP), built here with the system gcc into a gitignored
+ * .out/ folder — once per content, so test files share the build.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const IMAGES = fileURLToPath(new URL('../vmm/images/', import.meta.url));
+const BARE = join(IMAGES, 'bare');
+const OUT = join(IMAGES, '.out');
+const CFLAGS = [
+  '-O2', '-g', '-std=gnu11', '-ffreestanding', '-fno-pic', '-no-pie', '-nostdlib', '-static', '-mgeneral-regs-only',
+  '-mno-red-zone', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-fno-omit-frame-pointer', '-Wall', '-Werror',
+];
+
+/** The path of test image `name` (test/vmm/images/<name>.c), built if its sources changed. */
+export function testImage(name: string): string {
+  const sources = [join(IMAGES, `${name}.c`), join(BARE, 'bare.c'), join(BARE, 'entry.S')];
+  const hash = createHash('sha256');
+  for (const file of [...sources, join(BARE, 'bare.h'), join(BARE, 'link.ld')]) hash.update(readFileSync(file));
+  const out = join(OUT, `${name}-${hash.digest('hex').slice(0, 12)}.elf`);
+  if (existsSync(out)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const partial = `${out}.${process.pid}`;
+  try {
+    execFileSync('gcc', [...CFLAGS, `-I${BARE}`, '-T', join(BARE, 'link.ld'), '-Wl,--build-id=none', '-o', partial, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { stderr?: Buffer; code?: string };
+    if (e.code === 'ENOENT') throw new Error('building test images needs gcc (Debian: apt-get install gcc)');
+    throw new Error(`building test image ${name} failed:\n${e.stderr?.toString() ?? String(error)}`);
+  }
+  renameSync(partial, out);
+  return out;
+}
