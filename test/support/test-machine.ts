@@ -38,7 +38,7 @@ export class TestMachine {
   /** Linear page number -> physical address of the page, for read/write. */
   private readonly pages = new Map<number, number>();
 
-  constructor(options: { memoryBytes?: number; jit?: boolean } = {}) {
+  constructor(options: { memoryBytes?: number; jit?: boolean; /** Run at CPL 0 instead of 3. */ supervisor?: boolean } = {}) {
     this.memory = GuestMemory.create(options.memoryBytes ?? 64 << 20);
     const started = performance.now();
     this.cpu = new Cpu({
@@ -54,14 +54,17 @@ export class TestMachine {
     c.cr4 = Cr4.PAE;
     c.efer = Efer.LME | Efer.LMA | Efer.NXE;
     c.cr3 = PML4;
-    const code = 0xb | SegAttr.S | (3 << SegAttr.DPL_SHIFT) | SegAttr.P | SegAttr.L | SegAttr.G;
-    const data = 3 | SegAttr.S | (3 << SegAttr.DPL_SHIFT) | SegAttr.P | SegAttr.DB | SegAttr.G;
+    const dpl = options.supervisor === true ? 0 : 3;
+    const code = 0xb | SegAttr.S | (dpl << SegAttr.DPL_SHIFT) | SegAttr.P | SegAttr.L | SegAttr.G;
+    const data = 3 | SegAttr.S | (dpl << SegAttr.DPL_SHIFT) | SegAttr.P | SegAttr.DB | SegAttr.G;
     for (let s = 0; s < 6; s++) {
-      c.segSelector[s] = s === Seg.CS ? 0x23 : 0x1b;
+      c.segSelector[s] = dpl === 0 ? (s === Seg.CS ? 0x08 : 0x10) : s === Seg.CS ? 0x23 : 0x1b;
       c.segBase[s] = 0;
       c.segLimit[s] = 0xffffffff;
       c.segAttr[s] = s === Seg.CS ? code : data;
     }
+    // A TSS with no room for an I/O bitmap: I/O at CPL 3 with IOPL 0 is refused (#GP).
+    c.segLimit[Seg.TR] = 0;
     writeRflags(c, 0x202);
     updateMode(c);
     c.vmcs.exceptionBitmap = 0xffffffff;
@@ -101,7 +104,7 @@ export class TestMachine {
       const at = this.leafEntry(page);
       const frame = this.pages.get(page / PAGE) ?? this.frame();
       this.pages.set(page / PAGE, frame);
-      this.memory.view.setUint32(at, frame | Pte.P | Pte.US | (options.write ? Pte.RW : 0), true);
+      this.memory.view.setUint32(at, frame | Pte.P | Pte.US | Pte.A | Pte.D | (options.write ? Pte.RW : 0), true);
       this.memory.view.setUint32(at + 4, options.execute ? 0 : 0x80000000, true);
     }
   }

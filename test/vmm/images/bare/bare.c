@@ -55,6 +55,11 @@ extern char interrupt_stubs[];
 
 void set_handler(int vector, void (*handler)(struct frame *)) { handlers[vector] = handler; }
 
+void idt_present(int vector, int present) {
+	if (present) idt[vector].type |= 0x80;
+	else idt[vector].type &= ~0x80;
+}
+
 void bare_interrupt(struct frame *f) {
 	void (*h)(struct frame *) = handlers[f->vector];
 	if (h) { h(f); return; }

@@ -33,6 +33,8 @@ __attribute__((noreturn)) void bare_exit(u8 status);
 
 void idt_init(void);
 void set_handler(int vector, void (*handler)(struct frame *));
+/* Mark an IDT gate present or not (to provoke #NP during delivery). */
+void idt_present(int vector, int present);
 void x2apic_enable(void);
 void lapic_eoi(void);
 u32 cpu_count(void);

@@ -133,6 +133,7 @@ gdt_ptr64: .word 31
 
     .section .bss
     .align 4096
+    .globl pml4, pdpt, pd
 pml4: .space 4096
 pdpt: .space 4096
 pd:   .space 4 * 4096
