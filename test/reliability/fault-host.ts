@@ -4,9 +4,10 @@
  * left behind, this process would not exit; the test waits for it to.
  */
 import { createVm } from '../../vmm/vm.js';
+import { testImage } from '../support/build-image.js';
 
 const [name, hangMs] = process.argv.slice(2);
-const vm = createVm({ vcpus: 2, guestImage: new URL(`./images/${name}.ts`, import.meta.url).href });
+const vm = createVm({ vcpus: 2, kernel: testImage(name!), initrd: '' });
 let log = '';
 vm.com1.onData((bytes) => { log += Buffer.from(bytes).toString('latin1'); });
 vm.start();

@@ -8,9 +8,14 @@ import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_REASON_COUNT, ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { App } from '../../tui/components/App.js';
+import { Gpr } from '../../vmm/hw/state.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
+import { testImage } from '../support/build-image.js';
 import { GuestConsole } from '../support/guest-console.js';
-import { MIXED_CALLS_PER_VCPU, WATCHED } from './images/mixed-calls.js';
+
+/** As test/vmm/images/mixed-calls.c: its calls per vCPU, and the registers it tags before each. */
+const MIXED_CALLS_PER_VCPU = 4000;
+const WATCHED = [Gpr.RBP, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12, Gpr.R13, Gpr.R14, Gpr.R15];
 
 const VCPUS = 4;
 let vm: Vm | undefined;
@@ -21,7 +26,7 @@ afterEach(async () => {
 
 describe('the monitor under concurrent VMCALLs', () => {
   it('reads exact counters and untorn snapshots while 4 vCPUs call the VMM', async () => {
-    vm = createVm({ vcpus: VCPUS, guestImage: new URL('./images/mixed-calls.ts', import.meta.url).href });
+    vm = createVm({ vcpus: VCPUS, kernel: testImage('mixed-calls'), initrd: '' });
     new GuestConsole(vm.com1);
     const tui = render(createElement(App, { vm, onQuit: () => undefined }));
     vm.start();

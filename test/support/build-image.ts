@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const IMAGES = fileURLToPath(new URL('../vmm/images/', import.meta.url));
 const BARE = join(IMAGES, 'bare');
+const ABI = fileURLToPath(new URL('../../shell-protocol/include/', import.meta.url));
 const OUT = join(IMAGES, '.out');
 const CFLAGS = [
   '-O2', '-g', '-std=gnu11', '-ffreestanding', '-fno-pic', '-no-pie', '-nostdlib', '-static', '-mgeneral-regs-only',
@@ -21,13 +22,13 @@ const CFLAGS = [
 export function testImage(name: string): string {
   const sources = [join(IMAGES, `${name}.c`), join(BARE, 'bare.c'), join(BARE, 'entry.S')];
   const hash = createHash('sha256');
-  for (const file of [...sources, join(BARE, 'bare.h'), join(BARE, 'link.ld')]) hash.update(readFileSync(file));
+  for (const file of [...sources, join(BARE, 'bare.h'), join(BARE, 'request.h'), join(BARE, 'link.ld'), join(ABI, 'ymir_vmc.h')]) hash.update(readFileSync(file));
   const out = join(OUT, `${name}-${hash.digest('hex').slice(0, 12)}.elf`);
   if (existsSync(out)) return out;
   mkdirSync(dirname(out), { recursive: true });
   const partial = `${out}.${process.pid}`;
   try {
-    execFileSync('gcc', [...CFLAGS, `-I${BARE}`, '-T', join(BARE, 'link.ld'), '-Wl,--build-id=none', '-o', partial, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('gcc', [...CFLAGS, `-I${BARE}`, `-I${ABI}`, '-T', join(BARE, 'link.ld'), '-Wl,--build-id=none', '-o', partial, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const e = error as { stderr?: Buffer; code?: string };
     if (e.code === 'ENOENT') throw new Error('building test images needs gcc (Debian: apt-get install gcc)');

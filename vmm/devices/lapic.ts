@@ -50,6 +50,8 @@ export class Lapic {
   private readonly isr = new Uint32Array(8);
   /** Vectors requested in IRR (a quick test at every VM entry). */
   private requested = 0;
+  /** The timer's deadline may have moved since the VMM last armed the preemption timer for it. */
+  timerChanged = true;
 
   constructor(
     readonly index: number,
@@ -158,6 +160,7 @@ export class Lapic {
 
   /** Fire the timer if its time has come (the preemption timer brought the CPU here, or HLT woke). */
   checkTimer(): void {
+    this.timerChanged = true;
     const now = this.now();
     if (this.timerMode === TimerMode.TSC_DEADLINE) {
       if (this.tscDeadline !== 0 && now >= this.tscDeadline) {
@@ -228,27 +231,29 @@ export class Lapic {
     }
     if (msr === ApicMsr.IA32_TSC_DEADLINE) {
       this.tscDeadline = Number(value);
+      this.timerChanged = true;
       return true;
     }
     if (!this.x2apic || msr < 0x800 || msr > 0x8ff) return false;
     switch (msr) {
       case ApicMsr.TPR: this.tpr = low & 0xff; return true;
       case ApicMsr.EOI: if (low !== 0) return false; this.endOfInterrupt(); return true;
-      case ApicMsr.SVR: this.svr = low & 0x11ff; return true;
+      case ApicMsr.SVR: this.svr = low & 0x11ff; this.timerChanged = true; return true;
       case ApicMsr.ESR: this.esr = 0; return true;
       case ApicMsr.ICR: ipi(value); return true;
-      case ApicMsr.LVT_TIMER: this.lvtTimer = low & 0x700ff; return true;
+      case ApicMsr.LVT_TIMER: this.lvtTimer = low & 0x700ff; this.timerChanged = true; return true;
       case ApicMsr.LVT_THERMAL: this.lvtThermal = low & 0x107ff; return true;
       case ApicMsr.LVT_PMC: this.lvtPmc = low & 0x107ff; return true;
       case ApicMsr.LVT_LINT0: this.lvtLint0 = low & 0x1a7ff; return true;
       case ApicMsr.LVT_LINT1: this.lvtLint1 = low & 0x1a7ff; return true;
       case ApicMsr.LVT_ERROR: this.lvtError = low & 0x100ff; return true;
       case ApicMsr.TIMER_INITIAL:
+        this.timerChanged = true;
         this.initialCount = low >>> 0;
         this.timerDeadline = this.initialCount === 0 || this.timerMode === TimerMode.TSC_DEADLINE
           ? Number.POSITIVE_INFINITY : this.now() + this.initialCount * this.dividerNs;
         return true;
-      case ApicMsr.TIMER_DIVIDE: this.divide = low & 0xb; return true;
+      case ApicMsr.TIMER_DIVIDE: this.divide = low & 0xb; this.timerChanged = true; return true;
       case ApicMsr.SELF_IPI: this.request(low & 0xff); return true;
       default: return false; // read-only registers and reserved MSRs
     }

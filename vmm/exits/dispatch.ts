@@ -40,7 +40,10 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
       vcpu.halt();
       break;
     case ExitReason.EXTERNAL_INTERRUPT: break; // a host kick: serviced below
-    case ExitReason.PREEMPTION_TIMER: vcpu.lapic.checkTimer(); break;
+    case ExitReason.PREEMPTION_TIMER:
+      vcpu.lapic.checkTimer();
+      vcpu.publishSnapshot();
+      break;
     case ExitReason.INTERRUPT_WINDOW: break; // the guest can take an interrupt: injected below
     case ExitReason.EPT_VIOLATION: handleEptViolation(vcpu, sub.protectedRanges); break;
     case ExitReason.VMCLEAR: case ExitReason.VMLAUNCH: case ExitReason.VMPTRLD: case ExitReason.VMPTRST:

@@ -176,6 +176,8 @@ export class Cpu extends CpuState {
   private vmEntry(): void {
     const v = this.vmcs;
     v.idtVectoringInfo = 0;
+    // The VMM may have changed EPT permissions in this exit (PROTECT): entry sees them at once.
+    this.takeInvalidations();
     if (v.guestStateChanged) {
       v.guestStateChanged = false;
       flushTlb(this);
@@ -193,6 +195,14 @@ export class Cpu extends CpuState {
     raise(this, vector, type, hasError ? v.entryExceptionErrorCode : -1, returnRip);
   }
 
+  /** Drop cached translations if EPT permissions or code pages changed anywhere (an INVEPT). */
+  private takeInvalidations(): void {
+    const epoch = this.memory.epoch[0]!;
+    if (epoch === this.epochSeen) return;
+    this.epochSeen = epoch;
+    flushTlb(this);
+  }
+
   /** A preemption point: host kicks, the preemption timer, shared TLB invalidations. */
   private poll(): void {
     if (this.attention[this.attentionIndex] !== 0) this.vmExit(ExitReason.EXTERNAL_INTERRUPT, 0, 0);
@@ -200,11 +210,7 @@ export class Cpu extends CpuState {
       this.timerPoll = TIMER_POLL_PERIOD;
       if (performance.now() >= this.vmcs.preemptionDeadline) this.vmExit(ExitReason.PREEMPTION_TIMER, 0, 0);
     }
-    const epoch = this.memory.epoch[0]!;
-    if (epoch !== this.epochSeen) {
-      this.epochSeen = epoch;
-      flushTlb(this);
-    }
+    this.takeInvalidations();
     if (this.vmcs.interruptWindowExiting && (this.flags & Flag.IF) !== 0 && !this.interruptShadow) this.vmExit(ExitReason.INTERRUPT_WINDOW, 0, 0);
   }
 
@@ -219,9 +225,14 @@ export class Cpu extends CpuState {
    */
   run(limit = Number.POSITIVE_INFINITY): void {
     const end = this.retired + limit;
+    const attention = this.attention;
+    const epoch = this.memory.epoch;
     while (this.retired < end) {
       this.poll();
       for (let n = 0; n < BLOCKS_PER_POLL && this.retired < end; n++) {
+        // What must be seen at once: a host kick, another vCPU's EPT change, an open interrupt window.
+        if (attention[this.attentionIndex] !== 0 || epoch[0] !== this.epochSeen) break;
+        if (this.vmcs.interruptWindowExiting && (this.flags & Flag.IF) !== 0) break;
         if (this.stepping) this.stepOne();
         else this.runBlock();
       }

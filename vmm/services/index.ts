@@ -87,7 +87,7 @@ class CallService {
     if (requestAddress % 8n !== 0n || responseAddress % 8n !== 0n) return this.refuse(vcpu, Status.EINVAL, 'request and response must be 8-byte aligned');
     const length = Number(requestBytes);
     const room = capacity > BigInt(MAX_MESSAGE_SIZE) ? MAX_MESSAGE_SIZE : Number(capacity);
-    if (overlaps(requestAddress, length, responseAddress, room)) return this.refuse(vcpu, Status.EINVAL, 'request and response overlap');
+    if (overlaps(requestAddress, length, responseAddress, room)) return this.refuse(vcpu, Status.EINVAL, `request ${hex(requestAddress)}+${length} and response ${hex(responseAddress)}+${room} overlap`);
     const source = resolveBuffer(vcpu.vmcs, requestAddress, length, physical, false);
     if (!source.ok) return this.refuse(vcpu, source.status, `request: ${source.reason}`);
     const target = resolveBuffer(vcpu.vmcs, responseAddress, room, physical, true);

@@ -3,7 +3,7 @@
  * counters and snapshots it publishes, interrupt injection at each VM entry, HLT, and how it stops
  * the VM. One Vcpu lives on each vCPU thread.
  */
-import { exitReasonName } from '../../shell-protocol/exit-reasons.js';
+import { ExitReason, exitReasonName } from '../../shell-protocol/exit-reasons.js';
 import { hex } from '../hw/address.js';
 import { Attention, type Cpu } from '../hw/cpu.js';
 import { readRflags } from '../hw/flags.js';
@@ -25,6 +25,9 @@ export class VcpuShutdown extends Error {
     super('the vCPU left guest mode: the VM is stopping');
   }
 }
+
+/** The longest a running vCPU goes without an exit (the VMX-preemption timer's VMM share). */
+const VMM_SLICE_MS = 50;
 
 const STOP_KIND: Record<StopReason['kind'], number> = {
   'debug-exit': StopKind.DEBUG_EXIT,
@@ -161,26 +164,34 @@ export class Vcpu {
   }
 
   /**
-   * Before VM entry: fire the APIC timer if due, inject the interrupt the guest can take now (or
-   * ask for an interrupt-window exit), and arm the preemption timer for the APIC timer's deadline.
+   * Before VM entry: inject the interrupt the guest can take now (or ask for an interrupt-window
+   * exit), and re-arm the preemption timer when the APIC timer changed or the last one fired.
    */
   prepareEntry(): void {
     const lapic = this.lapic;
     const vmcs = this.vmcs;
-    const deadline = lapic.deadline;
-    if (deadline <= this.nowNs()) lapic.checkTimer();
-    if (!vmcs.injectionPending) {
-      const pending = lapic.pendingInterrupt();
-      if (pending === -1) vmcs.interruptWindowExiting = false;
-      else if (!vmcs.interruptible) vmcs.interruptWindowExiting = true;
-      else {
-        vmcs.interruptWindowExiting = false;
-        const vector = lapic.accept(pending);
-        if (vector >= 0) vmcs.inject(vector, EventType.EXTERNAL_INTERRUPT);
-      }
+    if (lapic.timerChanged || vmcs.exitReason === ExitReason.PREEMPTION_TIMER) this.armPreemptionTimer();
+    if (vmcs.injectionPending) return;
+    const pending = lapic.pendingInterrupt();
+    if (pending === -1) vmcs.interruptWindowExiting = false;
+    else if (!vmcs.interruptible) vmcs.interruptWindowExiting = true;
+    else {
+      vmcs.interruptWindowExiting = false;
+      const vector = lapic.accept(pending);
+      if (vector >= 0) vmcs.inject(vector, EventType.EXTERNAL_INTERRUPT);
     }
+  }
+
+  /**
+   * The VMX-preemption timer serves the APIC timer and the VMM itself: a running vCPU comes out at
+   * least every VMM_SLICE_MS whatever the guest does, and publishes its registers for the monitor.
+   */
+  private armPreemptionTimer(): void {
+    const lapic = this.lapic;
+    lapic.timerChanged = false;
+    const slice = performance.now() + VMM_SLICE_MS;
     const next = lapic.deadline;
-    vmcs.preemptionDeadline = Number.isFinite(next) ? this.msFromNs(next) : Number.POSITIVE_INFINITY;
+    this.vmcs.preemptionDeadline = Number.isFinite(next) ? Math.min(slice, this.msFromNs(next)) : slice;
   }
 
   /** performance.now() milliseconds of TSC time `ns`. */

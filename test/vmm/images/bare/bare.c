@@ -40,7 +40,8 @@ void bare_exit(u8 status) {
 
 struct vmcall_result vmcall(u64 rax, u64 rbx, u64 rcx, u64 rdx, u64 rsi, u64 rdi) {
 	struct vmcall_result r;
-	__asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx) : "d"(rdx), "S"(rsi), "D"(rdi) : "memory");
+	/* PROBE also answers in RDX and RSI (spec.md section 2). */
+	__asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx), "+S"(rsi) : "D"(rdi) : "memory");
 	r.status = (s64)rax;
 	r.rbx = rbx;
 	r.rcx = rcx;
