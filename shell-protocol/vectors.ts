@@ -87,7 +87,7 @@ function result(op: OpName): Uint8Array {
     case 'ECHO': return encodeText('ymir');
     // The seed's ymirsh: mov rax, 0; vmcall; then a ret.
     case 'DIS': return encodeDis({ nextAddress: 0x40100bn, stop: DisStop.COUNT, instructions: [
-      { address: 0x401000n, bytes: Uint8Array.of(0x48, 0xc7, 0xc0, 0, 0, 0, 0), invalid: false, text: 'mov rax, 0x0' },
+      { address: 0x401000n, bytes: Uint8Array.of(0x48, 0xc7, 0xc0, 0, 0, 0, 0), invalid: false, text: 'mov rax, 0' },
       { address: 0x401007n, bytes: Uint8Array.of(0x0f, 0x01, 0xc1), invalid: false, text: 'vmcall' },
       { address: 0x40100an, bytes: Uint8Array.of(0xc3), invalid: false, text: 'ret' },
     ] });
