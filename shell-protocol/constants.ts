@@ -14,7 +14,8 @@ export const RESPONSE_MAGIC = 0x53524d59;
 export const SHARED_PAGE_MAGIC = 0x43534d59;
 
 export const ABI_MAJOR = 1;
-export const ABI_MINOR = 0;
+/** 1.1 added DIS, BT and SEAL (and the per-range flags after PROTECTED's ranges). */
+export const ABI_MINOR = 1;
 /** As PROBE reports it in RCX: major << 16 | minor. */
 export const ABI_VERSION = (ABI_MAJOR << 16) | ABI_MINOR;
 
@@ -30,6 +31,11 @@ export const MAX_LOG_RECORDS = 256;
 /** Most write-protected ranges the VMM keeps. */
 export const MAX_PROTECTED_RANGES = 64;
 export const PAGE_SIZE = 4096;
+/** Most instructions one DIS decodes, and most frames one BT returns. */
+export const MAX_DIS_INSTRUCTIONS = 64;
+export const MAX_BT_FRAMES = 64;
+/** The longest x86 instruction (SDM Vol. 2A 2.3.11). */
+export const MAX_INSTRUCTION_BYTES = 15;
 
 /** VMCALL service numbers, in RAX. */
 export const Service = {
@@ -47,6 +53,9 @@ export const Feature = {
   SHARED_COUNTERS: 1 << 2,
   WRITE_PROTECT: 1 << 3,
   LOG: 1 << 4,
+  DISASSEMBLY: 1 << 5,
+  BACKTRACE: 1 << 6,
+  SEAL: 1 << 7,
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 export const ALL_FEATURES = Object.values(Feature).reduce((a, b) => a | b, 0);
@@ -83,6 +92,9 @@ export const Op = {
   STATS_RESET: 12,
   LOG_LEVEL: 13,
   ECHO: 14,
+  DIS: 15,
+  BT: 16,
+  SEAL: 17,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 export type OpName = keyof typeof Op;
@@ -92,6 +104,7 @@ export const PRIVILEGED_OPS: ReadonlySet<Op> = new Set<Op>([
   Op.MEM_READ,
   Op.PROTECT,
   Op.UNPROTECT,
+  Op.SEAL,
   Op.STATS_RESET,
   Op.LOG_LEVEL,
 ]);
@@ -128,7 +141,7 @@ export type StatusName = keyof typeof Status;
 
 const STATUS_MEANING: Record<StatusName, string> = {
   OK: 'success',
-  EPERM: 'operation needs CPL 0',
+  EPERM: 'not permitted (CPL 0 needed, or the range is sealed)',
   ENOENT: 'no such object',
   E2BIG: 'too large',
   EFAULT: 'bad address',
@@ -191,3 +204,47 @@ export const OpInfoFlag = {
   PRIVILEGED: 1 << 0,
 } as const;
 export type OpInfoFlag = (typeof OpInfoFlag)[keyof typeof OpInfoFlag];
+
+/** DIS argument `syntax`: how the VMM formats the instructions. */
+export const DisSyntax = {
+  INTEL: 0,
+  /** AT&T, as GNU as writes it. */
+  ATT: 1,
+} as const;
+export type DisSyntax = (typeof DisSyntax)[keyof typeof DisSyntax];
+
+/** DIS result `stop`: why fewer instructions than asked may follow. */
+export const DisStop = {
+  /** As many instructions as asked were decoded. */
+  COUNT: 0,
+  /** The next instruction's bytes are not readable (unmapped, outside guest memory, or supervisor to a CPL-3 caller). */
+  UNMAPPED: 1,
+} as const;
+export type DisStop = (typeof DisStop)[keyof typeof DisStop];
+
+/** Flags of one disassembled instruction. */
+export const DisInsnFlag = {
+  /** The bytes are not a valid instruction (text `(bad)`); decoding went on after them. */
+  INVALID: 1 << 0,
+} as const;
+export type DisInsnFlag = (typeof DisInsnFlag)[keyof typeof DisInsnFlag];
+
+/** BT result `stop`: why the walk of the RBP chain ended. */
+export const BtStop = {
+  /** max_frames frames were returned. */
+  MAX_FRAMES: 0,
+  /** RBP reached 0: the outermost frame. */
+  ZERO_FRAME: 1,
+  /** A frame's 16 bytes are not readable (unmapped, outside guest memory, or supervisor to a CPL-3 caller). */
+  UNMAPPED: 2,
+  /** The saved RBP does not lie above the frame it was read from: a corrupt chain, or code without frame pointers. */
+  NOT_INCREASING: 3,
+} as const;
+export type BtStop = (typeof BtStop)[keyof typeof BtStop];
+
+/** Per-range flags after PROTECTED's ranges (ABI 1.1). */
+export const ProtectedFlag = {
+  /** Made by SEAL: nothing lifts it until the VM restarts. */
+  SEALED: 1 << 0,
+} as const;
+export type ProtectedFlag = (typeof ProtectedFlag)[keyof typeof ProtectedFlag];

@@ -4,14 +4,15 @@
  */
 import { EXIT_REASON_COUNT } from './exit-reasons.js';
 import {
-  ABI_MAJOR, ABI_MINOR, ALL_VCPUS, LOG_LEVEL_QUERY, LogLevel, MAX_ECHO_BYTES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES,
-  type OpName, OpInfoFlag, PAGE_SIZE, SHARED_PAGE_MAGIC, Status, VcpuState, opKey,
+  ABI_MAJOR, ABI_MINOR, ALL_VCPUS, BtStop, DisInsnFlag, DisStop, DisSyntax, LOG_LEVEL_QUERY, LogLevel, MAX_BT_FRAMES,
+  MAX_DIS_INSTRUCTIONS, MAX_ECHO_BYTES, MAX_INSTRUCTION_BYTES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES, type OpName,
+  OpInfoFlag, PAGE_SIZE, ProtectedFlag, SHARED_PAGE_MAGIC, Status, VcpuState, opKey,
 } from './constants.js';
 import { type Decoded, fail, ok, viewOf } from './codec.js';
 import { align8, type StructLayout } from './layout.js';
 import {
-  AddressArgs, ExitCount, ExitStatsHeader, LogLevelArgs, LogLevelResult, LogReadArgs, LogReadHeader,
-  LogRecordHeader, MemReadArgs, OpInfo, OpsHeader, ProtectedHeader, ProtectedRange, RangeArgs,
+  AddressArgs, BtArgs, BtFrame, BtHeader, DisArgs, DisHeader, DisInsn, ExitCount, ExitStatsHeader, LogLevelArgs, LogLevelResult, LogReadArgs, LogReadHeader,
+  LogRecordHeader, MemReadArgs, OpInfo, OpsHeader, ProtectedFlags, ProtectedHeader, ProtectedRange, RangeArgs,
   RegisterSnapshot, SharedPageHeader, SharedVcpuCounters, Translation, VcpuArgs, VmInfo,
 } from './structs.js';
 
@@ -424,16 +425,24 @@ export function decodeRangeArgs(bytes: Uint8Array): Decoded<RangeValue> {
 }
 export interface ProtectedRangeValue extends RangeValue {
   readonly violations: bigint;
+  /** Made by SEAL. A 1.0 VMM sends no flags: its ranges read as not sealed. */
+  readonly sealed: boolean;
 }
+export function protectedSize(count: number): number {
+  return ProtectedHeader.size + count * (ProtectedRange.size + ProtectedFlags.size);
+}
+/** The ranges, then (ABI 1.1) one ymir_vmc_protected_flags per range in the same order. */
 export function encodeProtected(ranges: readonly ProtectedRangeValue[]): Uint8Array {
-  const bytes = new Uint8Array(ProtectedHeader.size + ranges.length * ProtectedRange.size);
+  const bytes = new Uint8Array(protectedSize(ranges.length));
   const v = viewOf(bytes);
   v.setUint32(ProtectedHeader.offset.count, ranges.length, true);
+  const flagsAt = ProtectedHeader.size + ranges.length * ProtectedRange.size;
   ranges.forEach((range, i) => {
     const o = ProtectedHeader.size + i * ProtectedRange.size;
     v.setBigUint64(o + ProtectedRange.offset.gpa, range.gpa, true);
     v.setBigUint64(o + ProtectedRange.offset.length, range.length, true);
     v.setBigUint64(o + ProtectedRange.offset.violations, range.violations, true);
+    v.setUint32(flagsAt + i * ProtectedFlags.size + ProtectedFlags.offset.flags, range.sealed ? ProtectedFlag.SEALED : 0, true);
   });
   return bytes;
 }
@@ -441,17 +450,171 @@ export function decodeProtected(bytes: Uint8Array): Decoded<ProtectedRangeValue[
   const r = fixedResult(ProtectedHeader, bytes);
   if (!r.ok) return r;
   const count = r.value.getUint32(ProtectedHeader.offset.count, true);
-  if (bytes.length < ProtectedHeader.size + count * ProtectedRange.size) return fail(Status.EPROTO, `PROTECTED lists ${count} ranges in ${bytes.length} bytes`);
+  const flagsAt = ProtectedHeader.size + count * ProtectedRange.size;
+  if (bytes.length < flagsAt) return fail(Status.EPROTO, `PROTECTED lists ${count} ranges in ${bytes.length} bytes`);
+  const hasFlags = bytes.length >= protectedSize(count);
   const ranges: ProtectedRangeValue[] = [];
   for (let i = 0; i < count; i++) {
     const o = ProtectedHeader.size + i * ProtectedRange.size;
+    const flags = hasFlags ? r.value.getUint32(flagsAt + i * ProtectedFlags.size + ProtectedFlags.offset.flags, true) : 0;
     ranges.push({
       gpa: r.value.getBigUint64(o + ProtectedRange.offset.gpa, true),
       length: r.value.getBigUint64(o + ProtectedRange.offset.length, true),
       violations: r.value.getBigUint64(o + ProtectedRange.offset.violations, true),
+      sealed: (flags & ProtectedFlag.SEALED) !== 0,
     });
   }
   return ok(ranges);
+}
+
+// --- DIS -----------------------------------------------------------------------------------------
+
+export interface DisArgsValue {
+  readonly address: bigint;
+  readonly count: number;
+  readonly syntax: DisSyntax;
+}
+export function encodeDisArgs(args: DisArgsValue): Uint8Array {
+  const bytes = new Uint8Array(DisArgs.size);
+  const v = viewOf(bytes);
+  v.setBigUint64(DisArgs.offset.address, args.address, true);
+  v.setUint32(DisArgs.offset.count, args.count, true);
+  v.setUint16(DisArgs.offset.syntax, args.syntax, true);
+  return bytes;
+}
+/** Decode DIS arguments; EINVAL for a count of 0 or an unknown syntax, E2BIG above MAX_DIS_INSTRUCTIONS. */
+export function decodeDisArgs(bytes: Uint8Array): Decoded<DisArgsValue> {
+  const r = fixedArgs(DisArgs, bytes);
+  if (!r.ok) return r;
+  const count = r.value.getUint32(DisArgs.offset.count, true);
+  const syntax = r.value.getUint16(DisArgs.offset.syntax, true);
+  if (count === 0) return fail(Status.EINVAL, 'DIS of 0 instructions');
+  if (syntax !== DisSyntax.INTEL && syntax !== DisSyntax.ATT) return fail(Status.EINVAL, `DIS syntax ${syntax} does not exist`);
+  if (count > MAX_DIS_INSTRUCTIONS) return fail(Status.E2BIG, `DIS of ${count} instructions exceeds ${MAX_DIS_INSTRUCTIONS}`);
+  return ok({ address: r.value.getBigUint64(DisArgs.offset.address, true), count, syntax: syntax as DisSyntax });
+}
+
+export interface DisInsnValue {
+  readonly address: bigint;
+  readonly bytes: Uint8Array;
+  readonly invalid: boolean;
+  readonly text: string;
+}
+export interface DisValue {
+  readonly nextAddress: bigint;
+  readonly stop: DisStop;
+  readonly instructions: readonly DisInsnValue[];
+}
+export function encodeDis(result: DisValue): Uint8Array {
+  const texts = result.instructions.map((insn) => utf8.encode(insn.text).subarray(0, 0xffff));
+  const size = result.instructions.reduce((n, insn, i) => n + DisInsn.size + align8(insn.bytes.length + texts[i]!.length), DisHeader.size);
+  const bytes = new Uint8Array(size);
+  const v = viewOf(bytes);
+  v.setBigUint64(DisHeader.offset.next_address, result.nextAddress, true);
+  v.setUint32(DisHeader.offset.count, result.instructions.length, true);
+  v.setUint32(DisHeader.offset.stop, result.stop, true);
+  let at = DisHeader.size;
+  result.instructions.forEach((insn, i) => {
+    const text = texts[i]!;
+    v.setBigUint64(at + DisInsn.offset.address, insn.address, true);
+    v.setUint8(at + DisInsn.offset.length, insn.bytes.length);
+    v.setUint8(at + DisInsn.offset.flags, insn.invalid ? DisInsnFlag.INVALID : 0);
+    v.setUint16(at + DisInsn.offset.text_length, text.length, true);
+    bytes.set(insn.bytes, at + DisInsn.size);
+    bytes.set(text, at + DisInsn.size + insn.bytes.length);
+    at += DisInsn.size + align8(insn.bytes.length + text.length);
+  });
+  return bytes;
+}
+export function decodeDis(bytes: Uint8Array): Decoded<DisValue> {
+  const r = fixedResult(DisHeader, bytes);
+  if (!r.ok) return r;
+  const v = r.value;
+  const count = v.getUint32(DisHeader.offset.count, true);
+  const instructions: DisInsnValue[] = [];
+  let at = DisHeader.size;
+  for (let i = 0; i < count; i++) {
+    if (at + DisInsn.size > bytes.length) return fail(Status.EPROTO, `instruction ${i} runs past the result`);
+    const length = v.getUint8(at + DisInsn.offset.length);
+    const textLength = v.getUint16(at + DisInsn.offset.text_length, true);
+    const start = at + DisInsn.size;
+    if (length < 1 || length > MAX_INSTRUCTION_BYTES) return fail(Status.EPROTO, `instruction ${i} is ${length} bytes long`);
+    if (start + length + textLength > bytes.length) return fail(Status.EPROTO, `instruction ${i} text runs past the result`);
+    instructions.push({
+      address: v.getBigUint64(at + DisInsn.offset.address, true),
+      bytes: bytes.subarray(start, start + length),
+      invalid: (v.getUint8(at + DisInsn.offset.flags) & DisInsnFlag.INVALID) !== 0,
+      text: utf8Decoder.decode(bytes.subarray(start + length, start + length + textLength)),
+    });
+    at = start + align8(length + textLength);
+  }
+  return ok({ nextAddress: v.getBigUint64(DisHeader.offset.next_address, true), stop: v.getUint32(DisHeader.offset.stop, true) as DisStop, instructions });
+}
+
+// --- BT ------------------------------------------------------------------------------------------
+
+export interface BtArgsValue {
+  readonly vcpu: number;
+  readonly maxFrames: number;
+}
+export function encodeBtArgs(args: BtArgsValue): Uint8Array {
+  const bytes = new Uint8Array(BtArgs.size);
+  const v = viewOf(bytes);
+  v.setUint32(BtArgs.offset.vcpu, args.vcpu >>> 0, true);
+  v.setUint32(BtArgs.offset.max_frames, args.maxFrames, true);
+  return bytes;
+}
+/** Decode BT arguments; EINVAL for ALL_VCPUS or 0 frames, E2BIG above MAX_BT_FRAMES. */
+export function decodeBtArgs(bytes: Uint8Array): Decoded<BtArgsValue> {
+  const r = fixedArgs(BtArgs, bytes);
+  if (!r.ok) return r;
+  const vcpu = r.value.getUint32(BtArgs.offset.vcpu, true);
+  const maxFrames = r.value.getUint32(BtArgs.offset.max_frames, true);
+  if (vcpu === ALL_VCPUS) return fail(Status.EINVAL, 'BT walks one vCPU, not ALL_VCPUS');
+  if (maxFrames === 0) return fail(Status.EINVAL, 'BT of 0 frames');
+  if (maxFrames > MAX_BT_FRAMES) return fail(Status.E2BIG, `BT of ${maxFrames} frames exceeds ${MAX_BT_FRAMES}`);
+  return ok({ vcpu, maxFrames });
+}
+
+export interface BtFrameValue {
+  readonly address: bigint;
+  readonly frame: bigint;
+}
+export interface BtValue {
+  readonly vcpu: number;
+  readonly stop: BtStop;
+  readonly sequence: bigint;
+  readonly frames: readonly BtFrameValue[];
+}
+export function btSize(frames: number): number {
+  return BtHeader.size + frames * BtFrame.size;
+}
+export function encodeBt(result: BtValue, bytes: Uint8Array = new Uint8Array(btSize(result.frames.length)), at = 0): Uint8Array {
+  const v = viewOf(bytes);
+  v.setUint32(at + BtHeader.offset.vcpu, result.vcpu, true);
+  v.setUint32(at + BtHeader.offset.count, result.frames.length, true);
+  v.setUint32(at + BtHeader.offset.stop, result.stop, true);
+  v.setUint32(at + BtHeader.offset.reserved0, 0, true);
+  v.setBigUint64(at + BtHeader.offset.sequence, result.sequence, true);
+  result.frames.forEach((f, i) => {
+    const o = at + BtHeader.size + i * BtFrame.size;
+    v.setBigUint64(o + BtFrame.offset.address, f.address, true);
+    v.setBigUint64(o + BtFrame.offset.frame, f.frame, true);
+  });
+  return bytes;
+}
+export function decodeBt(bytes: Uint8Array): Decoded<BtValue> {
+  const r = fixedResult(BtHeader, bytes);
+  if (!r.ok) return r;
+  const v = r.value;
+  const count = v.getUint32(BtHeader.offset.count, true);
+  if (bytes.length < btSize(count)) return fail(Status.EPROTO, `BT lists ${count} frames in ${bytes.length} bytes`);
+  const frames: BtFrameValue[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = BtHeader.size + i * BtFrame.size;
+    frames.push({ address: v.getBigUint64(o + BtFrame.offset.address, true), frame: v.getBigUint64(o + BtFrame.offset.frame, true) });
+  }
+  return ok({ vcpu: v.getUint32(BtHeader.offset.vcpu, true), stop: v.getUint32(BtHeader.offset.stop, true) as BtStop, sequence: v.getBigUint64(BtHeader.offset.sequence, true), frames });
 }
 
 // --- LOG_LEVEL -----------------------------------------------------------------------------------
@@ -573,6 +736,9 @@ const ARG_RULES: Record<OpName, Check> = {
   STATS_RESET: decodeVcpuArgs,
   LOG_LEVEL: decodeLogLevelArgs,
   ECHO: decodeEchoArgs,
+  DIS: decodeDisArgs,
+  BT: decodeBtArgs,
+  SEAL: decodeRangeArgs,
 };
 
 const RESULT_RULES: Record<OpName, Check> = {
@@ -590,6 +756,9 @@ const RESULT_RULES: Record<OpName, Check> = {
   STATS_RESET: noData,
   LOG_LEVEL: decodeLogLevelResult,
   ECHO: anyBytes,
+  DIS: decodeDis,
+  BT: decodeBt,
+  SEAL: noData,
 };
 
 /**

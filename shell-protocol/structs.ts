@@ -178,9 +178,53 @@ export const SharedVcpuCounters = defineStruct('ymir_vmc_shared_vcpu', 'One vCPU
   { name: 'counts', type: 'u64', count: EXIT_REASON_COUNT, doc: 'exits by basic exit reason' },
 ] as const);
 
+export const ProtectedFlags = defineStruct('ymir_vmc_protected_flags', 'Flags of one protected range (ABI 1.1): `count` of these follow PROTECTED\'s ranges, in the same order.', [
+  { name: 'flags', type: 'u32', doc: 'ProtectedFlag bits' },
+  { name: 'reserved0', type: 'u32', doc: 'zero' },
+] as const);
+
+export const DisArgs = defineStruct('ymir_vmc_dis_args', 'Arguments of DIS.', [
+  { name: 'address', type: 'u64', doc: 'guest-virtual address of the first instruction, through the caller\'s CR3' },
+  { name: 'count', type: 'u32', doc: 'instructions wanted, 1..MAX_DIS_INSTRUCTIONS; 0 is EINVAL, more is E2BIG' },
+  { name: 'syntax', type: 'u16', doc: 'DisSyntax; another value is EINVAL' },
+  { name: 'reserved0', type: 'u16', doc: 'must be zero' },
+] as const);
+
+export const DisHeader = defineStruct('ymir_vmc_dis', 'Result of DIS; `count` ymir_vmc_dis_insn records follow.', [
+  { name: 'next_address', type: 'u64', doc: 'address after the last instruction returned' },
+  { name: 'count', type: 'u32', doc: 'instructions that follow, 1..count asked' },
+  { name: 'stop', type: 'u32', doc: 'DisStop: why fewer than asked may follow' },
+] as const);
+
+export const DisInsn = defineStruct('ymir_vmc_dis_insn', 'One instruction; its bytes then its text follow, padded to 8 bytes.', [
+  { name: 'address', type: 'u64', doc: 'guest-virtual address of the instruction' },
+  { name: 'length', type: 'u8', doc: 'instruction bytes that follow, 1..15' },
+  { name: 'flags', type: 'u8', doc: 'DisInsnFlag bits' },
+  { name: 'text_length', type: 'u16', doc: 'bytes of text (ASCII) after the instruction bytes' },
+  { name: 'reserved0', type: 'u32', doc: 'zero' },
+] as const);
+
+export const BtArgs = defineStruct('ymir_vmc_bt_args', 'Arguments of BT.', [
+  { name: 'vcpu', type: 'u32', doc: 'vCPU index; ALL_VCPUS is EINVAL' },
+  { name: 'max_frames', type: 'u32', doc: 'most frames to return, RIP included, 1..MAX_BT_FRAMES; 0 is EINVAL, more is E2BIG' },
+] as const);
+
+export const BtHeader = defineStruct('ymir_vmc_bt', 'Result of BT; `count` ymir_vmc_bt_frame records follow.', [
+  { name: 'vcpu', type: 'u32', doc: 'the vCPU walked' },
+  { name: 'count', type: 'u32', doc: 'frames that follow: RIP first, then one per return address' },
+  { name: 'stop', type: 'u32', doc: 'BtStop: why the walk ended' },
+  { name: 'reserved0', type: 'u32', doc: 'zero' },
+  { name: 'sequence', type: 'u64', doc: 'sequence of the register snapshot the walk started from (as VCPU_REGS)' },
+] as const);
+
+export const BtFrame = defineStruct('ymir_vmc_bt_frame', 'One frame of a backtrace.', [
+  { name: 'address', type: 'u64', doc: 'RIP for the first frame, else the return address read at frame + 8' },
+  { name: 'frame', type: 'u64', doc: 'RBP for the first frame, else the frame address the return address was read from' },
+] as const);
+
 export const ALL_STRUCTS = [
   RequestHeader, RequestEntry, ResponseHeader, ResponseEntry, VcpuArgs, VmInfo, RegisterSnapshot,
   ExitStatsHeader, ExitCount, LogReadArgs, LogReadHeader, LogRecordHeader, AddressArgs, Translation,
   MemReadArgs, RangeArgs, ProtectedHeader, ProtectedRange, LogLevelArgs, LogLevelResult, OpsHeader,
-  OpInfo, SharedPageHeader, SharedVcpuCounters,
+  OpInfo, SharedPageHeader, SharedVcpuCounters, ProtectedFlags, DisArgs, DisHeader, DisInsn, BtArgs, BtHeader, BtFrame,
 ] as const;

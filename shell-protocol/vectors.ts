@@ -5,18 +5,18 @@
  * `npx tsx scripts/gen-vectors.ts` rewrites shell-protocol/vectors/.
  */
 import {
-  ALL_VCPUS, LogLevel, MAX_ECHO_BYTES, MAX_ENTRIES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES, MAX_MESSAGE_SIZE, Op,
+  ALL_VCPUS, BtStop, DisStop, DisSyntax, LogLevel, MAX_BT_FRAMES, MAX_DIS_INSTRUCTIONS, MAX_ECHO_BYTES, MAX_ENTRIES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES, MAX_MESSAGE_SIZE, Op,
   type OpName, PageFlag, RequestFlag, Status, VcpuState,
 } from './constants.js';
 import { encodeRequest, ResponseWriter, viewOf } from './codec.js';
 import { EXIT_REASON_COUNT, ExitReason } from './exit-reasons.js';
 import {
-  SHARED_PAGE_MAX_VCPUS, encodeAddressArgs, encodeExitStats, encodeLogLevelArgs, encodeLogLevelResult, encodeLogRead,
+  SHARED_PAGE_MAX_VCPUS, encodeAddressArgs, encodeBt, encodeBtArgs, encodeDis, encodeDisArgs, encodeExitStats, encodeLogLevelArgs, encodeLogLevelResult, encodeLogRead,
   encodeLogReadArgs, encodeMemReadArgs, encodeOps, encodeProtected, encodeRangeArgs, encodeRegs, encodeSharedPage,
   encodeText, encodeTranslation, encodeVcpuArgs, encodeVmInfo, exitStatsSize, opsSize,
 } from './ops.js';
 import {
-  LogReadHeader, LogRecordHeader, OpsHeader, RegisterSnapshot, RequestEntry, RequestHeader, ResponseEntry,
+  DisHeader, DisInsn, LogReadHeader, LogRecordHeader, OpsHeader, RegisterSnapshot, RequestEntry, RequestHeader, ResponseEntry,
   ResponseHeader, SharedPageHeader, VcpuArgs,
 } from './structs.js';
 
@@ -53,6 +53,9 @@ const ARGS: Record<OpName, Uint8Array | undefined> = {
   STATS_RESET: encodeVcpuArgs(0),
   LOG_LEVEL: encodeLogLevelArgs(LogLevel.WARN),
   ECHO: encodeText('ymir'),
+  DIS: encodeDisArgs({ address: 0x401000n, count: 3, syntax: DisSyntax.INTEL }),
+  BT: encodeBtArgs({ vcpu: 0, maxFrames: 16 }),
+  SEAL: encodeRangeArgs({ gpa: 0x100000n, length: 0x2000n }),
 };
 
 function result(op: OpName): Uint8Array {
@@ -79,10 +82,20 @@ function result(op: OpName): Uint8Array {
     case 'LOG_READ': return encodeLogRead({ nextCursor: 44n, lost: 1n, records: [{ sequence: 43n, timeNs: 1000n, level: LogLevel.INFO, scope: 'vmc', message: 'This OS is hypervisored by Ymir.' }] });
     case 'TRANSLATE': return encodeTranslation({ gpa: 0x2345000n, pageSize: 4096n, flags: PageFlag.PRESENT | PageFlag.WRITABLE | PageFlag.USER });
     case 'MEM_READ': return Uint8Array.from({ length: 24 }, (_, i) => i);
-    case 'PROTECTED': return encodeProtected([{ gpa: 0x100000n, length: 0x2000n, violations: 3n }]);
+    case 'PROTECTED': return encodeProtected([{ gpa: 0x100000n, length: 0x2000n, violations: 3n, sealed: false }, { gpa: 0x200000n, length: 0x1000n, violations: 0n, sealed: true }]);
     case 'LOG_LEVEL': return encodeLogLevelResult(LogLevel.INFO, LogLevel.WARN);
     case 'ECHO': return encodeText('ymir');
+    // The seed's ymirsh: mov rax, 0; vmcall; then a ret.
+    case 'DIS': return encodeDis({ nextAddress: 0x40100bn, stop: DisStop.COUNT, instructions: [
+      { address: 0x401000n, bytes: Uint8Array.of(0x48, 0xc7, 0xc0, 0, 0, 0, 0), invalid: false, text: 'mov rax, 0' },
+      { address: 0x401007n, bytes: Uint8Array.of(0x0f, 0x01, 0xc1), invalid: false, text: 'vmcall' },
+      { address: 0x40100an, bytes: Uint8Array.of(0xc3), invalid: false, text: 'ret' },
+    ] });
+    case 'BT': return encodeBt({ vcpu: 0, stop: BtStop.ZERO_FRAME, sequence: 9n, frames: [
+      { address: 0x401007n, frame: 0x7ffffff0e0n }, { address: 0x401234n, frame: 0x7ffffff0e0n }, { address: 0x401050n, frame: 0x7ffffff100n },
+    ] });
     case 'PROTECT':
+    case 'SEAL':
     case 'UNPROTECT':
     case 'STATS_RESET': return new Uint8Array(0);
   }
@@ -184,6 +197,13 @@ export function goldenVectors(): GoldenVector[] {
   entry('unprotect-wraps', Status.EINVAL, Op.UNPROTECT, encodeRangeArgs({ gpa: 0xfffffffffffff000n, length: 0x2000n }));
   entry('log-level-unknown', Status.EINVAL, Op.LOG_LEVEL, encodeLogLevelArgs(9));
   entry('echo-too-long', Status.E2BIG, Op.ECHO, new Uint8Array(MAX_ECHO_BYTES + 1));
+  entry('dis-zero', Status.EINVAL, Op.DIS, encodeDisArgs({ address: 0x401000n, count: 0, syntax: DisSyntax.INTEL }));
+  entry('dis-too-many', Status.E2BIG, Op.DIS, encodeDisArgs({ address: 0x401000n, count: MAX_DIS_INSTRUCTIONS + 1, syntax: DisSyntax.INTEL }));
+  entry('dis-syntax', Status.EINVAL, Op.DIS, encodeDisArgs({ address: 0x401000n, count: 1, syntax: 7 as DisSyntax }));
+  entry('bt-zero', Status.EINVAL, Op.BT, encodeBtArgs({ vcpu: 0, maxFrames: 0 }));
+  entry('bt-too-many', Status.E2BIG, Op.BT, encodeBtArgs({ vcpu: 0, maxFrames: MAX_BT_FRAMES + 1 }));
+  entry('bt-all', Status.EINVAL, Op.BT, encodeBtArgs({ vcpu: ALL_VCPUS, maxFrames: 4 }));
+  entry('seal-unaligned', Status.EINVAL, Op.SEAL, encodeRangeArgs({ gpa: 0x100000n, length: 0x800n }));
 
   // Responses a guest must refuse as a whole.
   const answer = response([{ op: Op.ECHO, status: Status.OK, data: encodeText('hello') }]);
@@ -206,6 +226,10 @@ export function goldenVectors(): GoldenVector[] {
   answered('ops-count-overrun', Status.EPROTO, { op: Op.OPS, status: Status.OK, data: damaged(result('OPS'), (_, v) => v.setUint32(OpsHeader.offset.count, 5, true)) });
   answered('log-text-overrun', Status.EPROTO, { op: Op.LOG_READ, status: Status.OK, data: damaged(result('LOG_READ'), (_, v) => v.setUint16(LogReadHeader.size + LogRecordHeader.offset.message_length, 500, true)) });
   answered('protect-with-data', Status.EPROTO, { op: Op.PROTECT, status: Status.OK, data: new Uint8Array(8) });
+  answered('dis-text-overrun', Status.EPROTO, { op: Op.DIS, status: Status.OK, data: damaged(result('DIS'), (_, v) => v.setUint16(DisHeader.size + DisInsn.offset.text_length, 300, true)) });
+  answered('dis-long-insn', Status.EPROTO, { op: Op.DIS, status: Status.OK, data: damaged(result('DIS'), (_, v) => v.setUint8(DisHeader.size + DisInsn.offset.length, 16)) });
+  answered('bt-count-overrun', Status.EPROTO, { op: Op.BT, status: Status.OK, data: result('BT').subarray(0, result('BT').length - 8) });
+  answered('seal-with-data', Status.EPROTO, { op: Op.SEAL, status: Status.OK, data: new Uint8Array(8) });
   answered('unknown-op', Status.ENOSYS, { op: 99, status: Status.OK, data: new Uint8Array(0) });
 
   // The MAP_SHARED page.

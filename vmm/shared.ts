@@ -5,7 +5,8 @@
  */
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
 import { PAGE_SIZE } from '../shell-protocol/constants.js';
-import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTotalOffset } from '../shell-protocol/ops.js';
+import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTotalOffset, writeSharedPageHeader } from '../shell-protocol/ops.js';
+import { SharedPageHeader } from '../shell-protocol/structs.js';
 import { gpa } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
 import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
@@ -193,6 +194,8 @@ export class VmShared {
    * counters, so it is also the one that zeroes them when a reset was asked (`resetExitCounts`).
    */
   countExit(vcpu: number, reason: number): void {
+    // A reset asked by another vCPU is taken before this exit is counted (plain reads: the kick follows).
+    if (this.control[this.resetsAskedIndex(vcpu)] !== this.control[this.resetsAppliedIndex(vcpu)]) this.applyExitCountReset(vcpu);
     const low = (vcpu * EXIT_REASON_COUNT + reason) * 2;
     const count = increment(this.counters, low);
     const total = increment(this.totals, vcpu * 2);
@@ -243,8 +246,10 @@ export class VmShared {
    */
   resetExitCounts(vcpu: number): void {
     Atomics.add(this.control, this.resetsAskedIndex(vcpu), 1);
-    Atomics.add(this.control, Control.SHARED_SEQUENCE, 1);
-    this.refreshSharedPage();
+    const sequence = Atomics.add(this.control, Control.SHARED_SEQUENCE, 1) + 1;
+    // Only the header here: each row belongs to its vCPU, which rewrites it as it takes the reset.
+    const page = Atomics.load(this.control, Control.SHARED_PAGE);
+    if (page !== 0) writeSharedPageHeader(this.memory.slice(gpa((page - 1) * PAGE_SIZE), SharedPageHeader.size), this.vcpus, BigInt(sequence));
     this.kick(vcpu, Attention.RESET_COUNTERS);
   }
 
@@ -259,6 +264,12 @@ export class VmShared {
     this.counters.fill(0, vcpu * EXIT_REASON_COUNT * 2, (vcpu + 1) * EXIT_REASON_COUNT * 2);
     this.totals.fill(0, vcpu * 2, vcpu * 2 + 2);
     Atomics.store(this.control, this.resetsAppliedIndex(vcpu), asked);
+    const page = this.control[Control.SHARED_PAGE]!;
+    if (page !== 0 && vcpu < SHARED_PAGE_MAX_VCPUS) {
+      const base = (page - 1) * PAGE_SIZE;
+      for (let reason = 0; reason < EXIT_REASON_COUNT; reason++) this.writeCounter(base + sharedCounterOffset(vcpu, reason), 0, 0);
+      this.writeCounter(base + sharedTotalOffset(vcpu), 0, 0);
+    }
   }
 
   /** The newest consistent register snapshot of a vCPU (retry while its writer is inside the lock). */

@@ -3,8 +3,8 @@
  * batch costs in JavaScript before any VM exit. Each figure is per message and per entry.
  */
 import {
-  ALL_VCPUS, LogLevel, Op, type OpName, ResponseWriter, decodeRequest, decodeResponse, encodeAddressArgs,
-  encodeLogLevelArgs, encodeLogReadArgs, encodeMemReadArgs, encodeRangeArgs, encodeRequest, encodeText,
+  ALL_VCPUS, DisSyntax, LogLevel, Op, type OpName, ResponseWriter, decodeRequest, decodeResponse, encodeAddressArgs,
+  encodeBtArgs, encodeDisArgs, encodeLogLevelArgs, encodeLogReadArgs, encodeMemReadArgs, encodeRangeArgs, encodeRequest, encodeText,
   encodeVcpuArgs, requestSize,
 } from '../../shell-protocol/index.js';
 import { type Figure, medianOf, nsPerIteration } from '../harness.js';
@@ -30,6 +30,9 @@ const ARGS: Record<OpName, Uint8Array> = {
   STATS_RESET: encodeVcpuArgs(0),
   LOG_LEVEL: encodeLogLevelArgs(LogLevel.INFO),
   ECHO: encodeText('ymir-dbg codec bench'),
+  DIS: encodeDisArgs({ address: 0x401000n, count: 8, syntax: DisSyntax.INTEL }),
+  BT: encodeBtArgs({ vcpu: 0, maxFrames: 16 }),
+  SEAL: encodeRangeArgs({ gpa: 0x100000n, length: 0x1000n }),
 };
 const OPS = Object.keys(Op) as OpName[];
 const entries = Array.from({ length: ENTRIES }, (_, i) => {

@@ -89,7 +89,25 @@ static int check_args(unsigned op, const uint8_t *args, size_t len)
 	}
 	case YMIR_VMC_OP_PROTECT:
 	case YMIR_VMC_OP_UNPROTECT:
+	case YMIR_VMC_OP_SEAL:
 		return check_range(args, len);
+	case YMIR_VMC_OP_DIS: {
+		struct ymir_vmc_dis_args a;
+
+		if (len != sizeof(a)) return YMIR_VMC_EINVAL;
+		LOAD(a, args);
+		if (a.reserved0 != 0 || a.count == 0) return YMIR_VMC_EINVAL;
+		if (a.syntax != YMIR_VMC_DIS_SYNTAX_INTEL && a.syntax != YMIR_VMC_DIS_SYNTAX_ATT) return YMIR_VMC_EINVAL;
+		return a.count > YMIR_VMC_MAX_DIS_INSTRUCTIONS ? YMIR_VMC_E2BIG : YMIR_VMC_OK;
+	}
+	case YMIR_VMC_OP_BT: {
+		struct ymir_vmc_bt_args a;
+
+		if (len != sizeof(a)) return YMIR_VMC_EINVAL;
+		LOAD(a, args);
+		if (a.vcpu == YMIR_VMC_ALL_VCPUS || a.max_frames == 0) return YMIR_VMC_EINVAL;
+		return a.max_frames > YMIR_VMC_MAX_BT_FRAMES ? YMIR_VMC_E2BIG : YMIR_VMC_OK;
+	}
 	case YMIR_VMC_OP_LOG_LEVEL: {
 		struct ymir_vmc_log_level_args a;
 
@@ -136,6 +154,29 @@ static int check_log_read(const uint8_t *data, size_t len)
 	return YMIR_VMC_OK;
 }
 
+/* DIS: each instruction's header, bytes (1 to 15) and text lie inside the data. */
+static int check_dis(const uint8_t *data, size_t len)
+{
+	struct ymir_vmc_dis h;
+	uint64_t at = sizeof(h);
+	uint32_t i;
+
+	if (len < sizeof(h)) return YMIR_VMC_EPROTO;
+	LOAD(h, data);
+	for (i = 0; i < h.count; i++) {
+		struct ymir_vmc_dis_insn insn;
+		uint64_t body;
+
+		if (at + sizeof(insn) > len) return YMIR_VMC_EPROTO;
+		LOAD(insn, data + at);
+		if (insn.length < 1 || insn.length > YMIR_VMC_MAX_INSTRUCTION_BYTES) return YMIR_VMC_EPROTO;
+		body = (uint64_t)insn.length + insn.text_length;
+		if (at + sizeof(insn) + body > len) return YMIR_VMC_EPROTO;
+		at += sizeof(insn) + ALIGN8(body);
+	}
+	return YMIR_VMC_OK;
+}
+
 /* Whether an OK answer's data is a well-formed result of its op (spec section 4). */
 static int check_result(unsigned op, const uint8_t *data, size_t len)
 {
@@ -146,8 +187,13 @@ static int check_result(unsigned op, const uint8_t *data, size_t len)
 		return YMIR_VMC_OK;
 	case YMIR_VMC_OP_PROTECT:
 	case YMIR_VMC_OP_UNPROTECT:
+	case YMIR_VMC_OP_SEAL:
 	case YMIR_VMC_OP_STATS_RESET:
 		return len == 0 ? YMIR_VMC_OK : YMIR_VMC_EPROTO;
+	case YMIR_VMC_OP_DIS:
+		return check_dis(data, len);
+	case YMIR_VMC_OP_BT:
+		return check_counted(data, len, sizeof(struct ymir_vmc_bt), offsetof(struct ymir_vmc_bt, count), sizeof(struct ymir_vmc_bt_frame));
 	case YMIR_VMC_OP_OPS:
 		return check_counted(data, len, sizeof(struct ymir_vmc_ops), offsetof(struct ymir_vmc_ops, count), sizeof(struct ymir_vmc_op_info));
 	case YMIR_VMC_OP_PROTECTED:

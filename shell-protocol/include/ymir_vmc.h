@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ymir_vmc.h - the ymir-dbg VMCALL ABI, version 1.0 (see shell-protocol/spec.md).
+ * ymir_vmc.h - the ymir-dbg VMCALL ABI, version 1.1 (see shell-protocol/spec.md).
  *
  * GENERATED from the TypeScript in shell-protocol/ by scripts/gen-c-header.ts. Do not edit by hand.
  * All fields are little-endian; every struct is packed and naturally aligned.
+ * It compiles as C11 and as C++11 or later; it needs only <stddef.h> and <stdint.h>.
  */
 #ifndef YMIR_VMC_H
 #define YMIR_VMC_H
@@ -11,13 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* C11 spells it _Static_assert, C++ static_assert. */
+#ifdef __cplusplus
+#define YMIR_VMC_STATIC_ASSERT(expr, what) static_assert(expr, what)
+#else
+#define YMIR_VMC_STATIC_ASSERT(expr, what) _Static_assert(expr, what)
+#endif
+
 /* Magic numbers and version. */
 #define YMIR_VMC_MAGIC                           0x52494d59u /* "YMIR": PROBE's RBX */
 #define YMIR_VMC_REQUEST_MAGIC                   0x51524d59u /* "YMRQ" */
 #define YMIR_VMC_RESPONSE_MAGIC                  0x53524d59u /* "YMRS" */
 #define YMIR_VMC_SHARED_PAGE_MAGIC               0x43534d59u /* "YMSC" */
 #define YMIR_VMC_ABI_MAJOR                       1
-#define YMIR_VMC_ABI_MINOR                       0
+#define YMIR_VMC_ABI_MINOR                       1
 
 /* Limits. */
 #define YMIR_VMC_MAX_MESSAGE_SIZE                1048576
@@ -27,6 +35,9 @@
 #define YMIR_VMC_MAX_PROTECTED_RANGES            64
 #define YMIR_VMC_MAX_LOG_RECORDS                 256
 #define YMIR_VMC_PAGE_SIZE                       4096
+#define YMIR_VMC_MAX_DIS_INSTRUCTIONS            64
+#define YMIR_VMC_MAX_BT_FRAMES                   64
+#define YMIR_VMC_MAX_INSTRUCTION_BYTES           15
 #define YMIR_VMC_EXIT_REASON_COUNT               76
 #define YMIR_VMC_SHARED_PAGE_MAX_VCPUS           6
 #define YMIR_VMC_ALL_VCPUS                       0xffffffffu
@@ -44,6 +55,9 @@
 #define YMIR_VMC_FEATURE_SHARED_COUNTERS         0x00000004u
 #define YMIR_VMC_FEATURE_WRITE_PROTECT           0x00000008u
 #define YMIR_VMC_FEATURE_LOG                     0x00000010u
+#define YMIR_VMC_FEATURE_DISASSEMBLY             0x00000020u
+#define YMIR_VMC_FEATURE_BACKTRACE               0x00000040u
+#define YMIR_VMC_FEATURE_SEAL                    0x00000080u
 
 /* CALL flags (RDI) and request header flags. */
 #define YMIR_VMC_CALL_PHYSICAL                   0x00000001u
@@ -64,20 +78,23 @@
 #define YMIR_VMC_OP_STATS_RESET                  12
 #define YMIR_VMC_OP_LOG_LEVEL                    13
 #define YMIR_VMC_OP_ECHO                         14
+#define YMIR_VMC_OP_DIS                          15
+#define YMIR_VMC_OP_BT                           16
+#define YMIR_VMC_OP_SEAL                         17
 
 /* Status codes: 0 or a negative Linux errno. */
 #define YMIR_VMC_OK                              0
-#define YMIR_VMC_EPERM                           -1
-#define YMIR_VMC_ENOENT                          -2
-#define YMIR_VMC_E2BIG                           -7
-#define YMIR_VMC_EFAULT                          -14
-#define YMIR_VMC_EBUSY                           -16
-#define YMIR_VMC_EEXIST                          -17
-#define YMIR_VMC_EINVAL                          -22
-#define YMIR_VMC_ENOSPC                          -28
-#define YMIR_VMC_ENOSYS                          -38
-#define YMIR_VMC_EPROTO                          -71
-#define YMIR_VMC_EOVERFLOW                       -75
+#define YMIR_VMC_EPERM                           (-1)
+#define YMIR_VMC_ENOENT                          (-2)
+#define YMIR_VMC_E2BIG                           (-7)
+#define YMIR_VMC_EFAULT                          (-14)
+#define YMIR_VMC_EBUSY                           (-16)
+#define YMIR_VMC_EEXIST                          (-17)
+#define YMIR_VMC_EINVAL                          (-22)
+#define YMIR_VMC_ENOSPC                          (-28)
+#define YMIR_VMC_ENOSYS                          (-38)
+#define YMIR_VMC_EPROTO                          (-71)
+#define YMIR_VMC_EOVERFLOW                       (-75)
 
 /* vCPU states, log levels, page flags. */
 #define YMIR_VMC_VCPU_NOT_STARTED                0
@@ -93,6 +110,18 @@
 #define YMIR_VMC_PAGE_USER                       0x00000004u
 #define YMIR_VMC_PAGE_NO_EXECUTE                 0x00000008u
 #define YMIR_VMC_OPINFO_PRIVILEGED               0x00000001u
+#define YMIR_VMC_PROTECTED_SEALED                0x00000001u
+
+/* DIS syntaxes, stop reasons and instruction flags; BT stop reasons. */
+#define YMIR_VMC_DIS_SYNTAX_INTEL                0
+#define YMIR_VMC_DIS_SYNTAX_ATT                  1
+#define YMIR_VMC_DIS_STOP_COUNT                  0
+#define YMIR_VMC_DIS_STOP_UNMAPPED               1
+#define YMIR_VMC_DIS_INSN_INVALID                0x00000001u
+#define YMIR_VMC_BT_STOP_MAX_FRAMES              0
+#define YMIR_VMC_BT_STOP_ZERO_FRAME              1
+#define YMIR_VMC_BT_STOP_UNMAPPED                2
+#define YMIR_VMC_BT_STOP_NOT_INCREASING          3
 
 /* Basic exit reasons (Intel SDM Vol. 3C, Appendix C). */
 #define YMIR_VMC_EXIT_EXCEPTION_NMI              0
@@ -162,6 +191,121 @@
 #define YMIR_VMC_EXIT_BUS_LOCK                   74
 #define YMIR_VMC_EXIT_NOTIFY                     75
 
+/* X(NAME, reason) for every basic exit reason of the SDM. */
+#define YMIR_VMC_EXIT_REASONS(X) \
+	X(EXCEPTION_NMI, 0) \
+	X(EXTERNAL_INTERRUPT, 1) \
+	X(TRIPLE_FAULT, 2) \
+	X(INIT_SIGNAL, 3) \
+	X(SIPI_SIGNAL, 4) \
+	X(IO_SMI, 5) \
+	X(OTHER_SMI, 6) \
+	X(INTERRUPT_WINDOW, 7) \
+	X(NMI_WINDOW, 8) \
+	X(TASK_SWITCH, 9) \
+	X(CPUID, 10) \
+	X(GETSEC, 11) \
+	X(HLT, 12) \
+	X(INVD, 13) \
+	X(INVLPG, 14) \
+	X(RDPMC, 15) \
+	X(RDTSC, 16) \
+	X(RSM, 17) \
+	X(VMCALL, 18) \
+	X(VMCLEAR, 19) \
+	X(VMLAUNCH, 20) \
+	X(VMPTRLD, 21) \
+	X(VMPTRST, 22) \
+	X(VMREAD, 23) \
+	X(VMRESUME, 24) \
+	X(VMWRITE, 25) \
+	X(VMOFF, 26) \
+	X(VMON, 27) \
+	X(CR_ACCESS, 28) \
+	X(DR_ACCESS, 29) \
+	X(IO_INSTRUCTION, 30) \
+	X(MSR_READ, 31) \
+	X(MSR_WRITE, 32) \
+	X(INVALID_STATE, 33) \
+	X(MSR_LOAD_FAIL, 34) \
+	X(MWAIT_INSTRUCTION, 36) \
+	X(MONITOR_TRAP_FLAG, 37) \
+	X(MONITOR_INSTRUCTION, 39) \
+	X(PAUSE_INSTRUCTION, 40) \
+	X(MCE_DURING_VMENTRY, 41) \
+	X(TPR_BELOW_THRESHOLD, 43) \
+	X(APIC_ACCESS, 44) \
+	X(EOI_INDUCED, 45) \
+	X(GDTR_IDTR, 46) \
+	X(LDTR_TR, 47) \
+	X(EPT_VIOLATION, 48) \
+	X(EPT_MISCONFIG, 49) \
+	X(INVEPT, 50) \
+	X(RDTSCP, 51) \
+	X(PREEMPTION_TIMER, 52) \
+	X(INVVPID, 53) \
+	X(WBINVD, 54) \
+	X(XSETBV, 55) \
+	X(APIC_WRITE, 56) \
+	X(RDRAND, 57) \
+	X(INVPCID, 58) \
+	X(VMFUNC, 59) \
+	X(ENCLS, 60) \
+	X(RDSEED, 61) \
+	X(PML_FULL, 62) \
+	X(XSAVES, 63) \
+	X(XRSTORS, 64) \
+	X(UMWAIT, 67) \
+	X(TPAUSE, 68) \
+	X(BUS_LOCK, 74) \
+	X(NOTIFY, 75)
+
+/* X(NAME, value) for every status code. */
+#define YMIR_VMC_STATUSES(X) \
+	X(OK, 0) \
+	X(EPERM, (-1)) \
+	X(ENOENT, (-2)) \
+	X(E2BIG, (-7)) \
+	X(EFAULT, (-14)) \
+	X(EBUSY, (-16)) \
+	X(EEXIST, (-17)) \
+	X(EINVAL, (-22)) \
+	X(ENOSPC, (-28)) \
+	X(ENOSYS, (-38)) \
+	X(EPROTO, (-71)) \
+	X(EOVERFLOW, (-75))
+
+/* X(NAME, bit mask) for every PROBE feature bit. */
+#define YMIR_VMC_FEATURES(X) \
+	X(MULTICALL, 1) \
+	X(PHYSICAL_ADDRESSES, 2) \
+	X(SHARED_COUNTERS, 4) \
+	X(WRITE_PROTECT, 8) \
+	X(LOG, 16) \
+	X(DISASSEMBLY, 32) \
+	X(BACKTRACE, 64) \
+	X(SEAL, 128)
+
+/* X(NAME, op, privileged) for every op; privileged ops need CPL 0 (spec.md 2.1). */
+#define YMIR_VMC_OPS(X) \
+	X(HELLO, 1, 0) \
+	X(OPS, 2, 0) \
+	X(VM_INFO, 3, 0) \
+	X(VCPU_REGS, 4, 0) \
+	X(EXIT_STATS, 5, 0) \
+	X(LOG_READ, 6, 0) \
+	X(TRANSLATE, 7, 0) \
+	X(MEM_READ, 8, 1) \
+	X(PROTECT, 9, 1) \
+	X(UNPROTECT, 10, 1) \
+	X(PROTECTED, 11, 0) \
+	X(STATS_RESET, 12, 1) \
+	X(LOG_LEVEL, 13, 1) \
+	X(ECHO, 14, 0) \
+	X(DIS, 15, 0) \
+	X(BT, 16, 0) \
+	X(SEAL, 17, 1)
+
 /* Start of a CALL request (guest writes, VMM reads). */
 struct ymir_vmc_request_header {
 	uint32_t magic;                      /*   0: REQUEST_MAGIC ("YMRQ") */
@@ -172,14 +316,14 @@ struct ymir_vmc_request_header {
 	uint32_t total_length;               /*  16: bytes of header plus entries; must equal RCX */
 	uint32_t reserved0;                  /*  20: must be zero */
 } __attribute__((packed)); /* 24 bytes */
-_Static_assert(sizeof(struct ymir_vmc_request_header) == 24, "ymir_vmc_request_header size");
-_Static_assert(offsetof(struct ymir_vmc_request_header, magic) == 0, "ymir_vmc_request_header.magic");
-_Static_assert(offsetof(struct ymir_vmc_request_header, version_major) == 4, "ymir_vmc_request_header.version_major");
-_Static_assert(offsetof(struct ymir_vmc_request_header, version_minor) == 6, "ymir_vmc_request_header.version_minor");
-_Static_assert(offsetof(struct ymir_vmc_request_header, flags) == 8, "ymir_vmc_request_header.flags");
-_Static_assert(offsetof(struct ymir_vmc_request_header, entry_count) == 12, "ymir_vmc_request_header.entry_count");
-_Static_assert(offsetof(struct ymir_vmc_request_header, total_length) == 16, "ymir_vmc_request_header.total_length");
-_Static_assert(offsetof(struct ymir_vmc_request_header, reserved0) == 20, "ymir_vmc_request_header.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_request_header) == 24, "ymir_vmc_request_header size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, magic) == 0, "ymir_vmc_request_header.magic");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, version_major) == 4, "ymir_vmc_request_header.version_major");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, version_minor) == 6, "ymir_vmc_request_header.version_minor");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, flags) == 8, "ymir_vmc_request_header.flags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, entry_count) == 12, "ymir_vmc_request_header.entry_count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, total_length) == 16, "ymir_vmc_request_header.total_length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_header, reserved0) == 20, "ymir_vmc_request_header.reserved0");
 
 /* One call in a request; its arguments follow, padded to 8 bytes. */
 struct ymir_vmc_request_entry {
@@ -187,10 +331,10 @@ struct ymir_vmc_request_entry {
 	uint16_t flags;                      /*   2: must be zero */
 	uint32_t arg_length;                 /*   4: bytes of arguments that follow (before padding) */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_request_entry) == 8, "ymir_vmc_request_entry size");
-_Static_assert(offsetof(struct ymir_vmc_request_entry, op) == 0, "ymir_vmc_request_entry.op");
-_Static_assert(offsetof(struct ymir_vmc_request_entry, flags) == 2, "ymir_vmc_request_entry.flags");
-_Static_assert(offsetof(struct ymir_vmc_request_entry, arg_length) == 4, "ymir_vmc_request_entry.arg_length");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_request_entry) == 8, "ymir_vmc_request_entry size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_entry, op) == 0, "ymir_vmc_request_entry.op");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_entry, flags) == 2, "ymir_vmc_request_entry.flags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_request_entry, arg_length) == 4, "ymir_vmc_request_entry.arg_length");
 
 /* Start of a CALL response (VMM writes, guest reads). */
 struct ymir_vmc_response_header {
@@ -202,14 +346,14 @@ struct ymir_vmc_response_header {
 	int32_t first_error;                 /*  16: status of the first entry that failed, or 0 */
 	uint32_t reserved0;                  /*  20: zero */
 } __attribute__((packed)); /* 24 bytes */
-_Static_assert(sizeof(struct ymir_vmc_response_header) == 24, "ymir_vmc_response_header size");
-_Static_assert(offsetof(struct ymir_vmc_response_header, magic) == 0, "ymir_vmc_response_header.magic");
-_Static_assert(offsetof(struct ymir_vmc_response_header, version_major) == 4, "ymir_vmc_response_header.version_major");
-_Static_assert(offsetof(struct ymir_vmc_response_header, version_minor) == 6, "ymir_vmc_response_header.version_minor");
-_Static_assert(offsetof(struct ymir_vmc_response_header, entry_count) == 8, "ymir_vmc_response_header.entry_count");
-_Static_assert(offsetof(struct ymir_vmc_response_header, total_length) == 12, "ymir_vmc_response_header.total_length");
-_Static_assert(offsetof(struct ymir_vmc_response_header, first_error) == 16, "ymir_vmc_response_header.first_error");
-_Static_assert(offsetof(struct ymir_vmc_response_header, reserved0) == 20, "ymir_vmc_response_header.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_response_header) == 24, "ymir_vmc_response_header size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, magic) == 0, "ymir_vmc_response_header.magic");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, version_major) == 4, "ymir_vmc_response_header.version_major");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, version_minor) == 6, "ymir_vmc_response_header.version_minor");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, entry_count) == 8, "ymir_vmc_response_header.entry_count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, total_length) == 12, "ymir_vmc_response_header.total_length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, first_error) == 16, "ymir_vmc_response_header.first_error");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_header, reserved0) == 20, "ymir_vmc_response_header.reserved0");
 
 /* The answer to one request entry; its data follows, padded to 8 bytes. */
 struct ymir_vmc_response_entry {
@@ -219,21 +363,21 @@ struct ymir_vmc_response_entry {
 	uint32_t data_length;                /*   8: bytes of data that follow (before padding) */
 	uint32_t needed_length;              /*  12: bytes of data the result needs; larger than data_length only with ENOSPC */
 } __attribute__((packed)); /* 16 bytes */
-_Static_assert(sizeof(struct ymir_vmc_response_entry) == 16, "ymir_vmc_response_entry size");
-_Static_assert(offsetof(struct ymir_vmc_response_entry, op) == 0, "ymir_vmc_response_entry.op");
-_Static_assert(offsetof(struct ymir_vmc_response_entry, reserved0) == 2, "ymir_vmc_response_entry.reserved0");
-_Static_assert(offsetof(struct ymir_vmc_response_entry, status) == 4, "ymir_vmc_response_entry.status");
-_Static_assert(offsetof(struct ymir_vmc_response_entry, data_length) == 8, "ymir_vmc_response_entry.data_length");
-_Static_assert(offsetof(struct ymir_vmc_response_entry, needed_length) == 12, "ymir_vmc_response_entry.needed_length");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_response_entry) == 16, "ymir_vmc_response_entry size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_entry, op) == 0, "ymir_vmc_response_entry.op");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_entry, reserved0) == 2, "ymir_vmc_response_entry.reserved0");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_entry, status) == 4, "ymir_vmc_response_entry.status");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_entry, data_length) == 8, "ymir_vmc_response_entry.data_length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_response_entry, needed_length) == 12, "ymir_vmc_response_entry.needed_length");
 
 /* Arguments of VCPU_REGS, EXIT_STATS and STATS_RESET. */
 struct ymir_vmc_vcpu_args {
 	uint32_t vcpu;                       /*   0: vCPU index, or ALL_VCPUS where the op allows it */
 	uint32_t reserved0;                  /*   4: must be zero */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_vcpu_args) == 8, "ymir_vmc_vcpu_args size");
-_Static_assert(offsetof(struct ymir_vmc_vcpu_args, vcpu) == 0, "ymir_vmc_vcpu_args.vcpu");
-_Static_assert(offsetof(struct ymir_vmc_vcpu_args, reserved0) == 4, "ymir_vmc_vcpu_args.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_vcpu_args) == 8, "ymir_vmc_vcpu_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vcpu_args, vcpu) == 0, "ymir_vmc_vcpu_args.vcpu");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vcpu_args, reserved0) == 4, "ymir_vmc_vcpu_args.reserved0");
 
 /* Result of VM_INFO. */
 struct ymir_vmc_vm_info {
@@ -243,12 +387,12 @@ struct ymir_vmc_vm_info {
 	uint64_t uptime_ns;                  /*  16: nanoseconds since the VM started */
 	uint8_t vmm_name[32];                /*  24: VMM name and version, NUL-padded UTF-8 */
 } __attribute__((packed)); /* 56 bytes */
-_Static_assert(sizeof(struct ymir_vmc_vm_info) == 56, "ymir_vmc_vm_info size");
-_Static_assert(offsetof(struct ymir_vmc_vm_info, vcpu_count) == 0, "ymir_vmc_vm_info.vcpu_count");
-_Static_assert(offsetof(struct ymir_vmc_vm_info, log_level) == 4, "ymir_vmc_vm_info.log_level");
-_Static_assert(offsetof(struct ymir_vmc_vm_info, memory_bytes) == 8, "ymir_vmc_vm_info.memory_bytes");
-_Static_assert(offsetof(struct ymir_vmc_vm_info, uptime_ns) == 16, "ymir_vmc_vm_info.uptime_ns");
-_Static_assert(offsetof(struct ymir_vmc_vm_info, vmm_name) == 24, "ymir_vmc_vm_info.vmm_name");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_vm_info) == 56, "ymir_vmc_vm_info size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vm_info, vcpu_count) == 0, "ymir_vmc_vm_info.vcpu_count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vm_info, log_level) == 4, "ymir_vmc_vm_info.log_level");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vm_info, memory_bytes) == 8, "ymir_vmc_vm_info.memory_bytes");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vm_info, uptime_ns) == 16, "ymir_vmc_vm_info.uptime_ns");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_vm_info, vmm_name) == 24, "ymir_vmc_vm_info.vmm_name");
 
 /* Result of VCPU_REGS: a vCPU's registers as of its last exit. */
 struct ymir_vmc_regs {
@@ -275,29 +419,29 @@ struct ymir_vmc_regs {
 	uint16_t ss;                         /* 234: SS selector */
 	uint32_t reserved0;                  /* 236: zero */
 } __attribute__((packed)); /* 240 bytes */
-_Static_assert(sizeof(struct ymir_vmc_regs) == 240, "ymir_vmc_regs size");
-_Static_assert(offsetof(struct ymir_vmc_regs, vcpu) == 0, "ymir_vmc_regs.vcpu");
-_Static_assert(offsetof(struct ymir_vmc_regs, state) == 4, "ymir_vmc_regs.state");
-_Static_assert(offsetof(struct ymir_vmc_regs, sequence) == 8, "ymir_vmc_regs.sequence");
-_Static_assert(offsetof(struct ymir_vmc_regs, last_exit_reason) == 16, "ymir_vmc_regs.last_exit_reason");
-_Static_assert(offsetof(struct ymir_vmc_regs, cpl) == 20, "ymir_vmc_regs.cpl");
-_Static_assert(offsetof(struct ymir_vmc_regs, gprs) == 24, "ymir_vmc_regs.gprs");
-_Static_assert(offsetof(struct ymir_vmc_regs, rip) == 152, "ymir_vmc_regs.rip");
-_Static_assert(offsetof(struct ymir_vmc_regs, rflags) == 160, "ymir_vmc_regs.rflags");
-_Static_assert(offsetof(struct ymir_vmc_regs, cr0) == 168, "ymir_vmc_regs.cr0");
-_Static_assert(offsetof(struct ymir_vmc_regs, cr2) == 176, "ymir_vmc_regs.cr2");
-_Static_assert(offsetof(struct ymir_vmc_regs, cr3) == 184, "ymir_vmc_regs.cr3");
-_Static_assert(offsetof(struct ymir_vmc_regs, cr4) == 192, "ymir_vmc_regs.cr4");
-_Static_assert(offsetof(struct ymir_vmc_regs, efer) == 200, "ymir_vmc_regs.efer");
-_Static_assert(offsetof(struct ymir_vmc_regs, fs_base) == 208, "ymir_vmc_regs.fs_base");
-_Static_assert(offsetof(struct ymir_vmc_regs, gs_base) == 216, "ymir_vmc_regs.gs_base");
-_Static_assert(offsetof(struct ymir_vmc_regs, cs) == 224, "ymir_vmc_regs.cs");
-_Static_assert(offsetof(struct ymir_vmc_regs, ds) == 226, "ymir_vmc_regs.ds");
-_Static_assert(offsetof(struct ymir_vmc_regs, es) == 228, "ymir_vmc_regs.es");
-_Static_assert(offsetof(struct ymir_vmc_regs, fs) == 230, "ymir_vmc_regs.fs");
-_Static_assert(offsetof(struct ymir_vmc_regs, gs) == 232, "ymir_vmc_regs.gs");
-_Static_assert(offsetof(struct ymir_vmc_regs, ss) == 234, "ymir_vmc_regs.ss");
-_Static_assert(offsetof(struct ymir_vmc_regs, reserved0) == 236, "ymir_vmc_regs.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_regs) == 240, "ymir_vmc_regs size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, vcpu) == 0, "ymir_vmc_regs.vcpu");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, state) == 4, "ymir_vmc_regs.state");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, sequence) == 8, "ymir_vmc_regs.sequence");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, last_exit_reason) == 16, "ymir_vmc_regs.last_exit_reason");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, cpl) == 20, "ymir_vmc_regs.cpl");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, gprs) == 24, "ymir_vmc_regs.gprs");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, rip) == 152, "ymir_vmc_regs.rip");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, rflags) == 160, "ymir_vmc_regs.rflags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, cr0) == 168, "ymir_vmc_regs.cr0");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, cr2) == 176, "ymir_vmc_regs.cr2");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, cr3) == 184, "ymir_vmc_regs.cr3");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, cr4) == 192, "ymir_vmc_regs.cr4");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, efer) == 200, "ymir_vmc_regs.efer");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, fs_base) == 208, "ymir_vmc_regs.fs_base");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, gs_base) == 216, "ymir_vmc_regs.gs_base");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, cs) == 224, "ymir_vmc_regs.cs");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, ds) == 226, "ymir_vmc_regs.ds");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, es) == 228, "ymir_vmc_regs.es");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, fs) == 230, "ymir_vmc_regs.fs");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, gs) == 232, "ymir_vmc_regs.gs");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, ss) == 234, "ymir_vmc_regs.ss");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_regs, reserved0) == 236, "ymir_vmc_regs.reserved0");
 
 /* Result of EXIT_STATS; `count` ymir_vmc_exit_count records follow. */
 struct ymir_vmc_exit_stats {
@@ -305,10 +449,10 @@ struct ymir_vmc_exit_stats {
 	uint32_t count;                      /*   4: records that follow: one per reason with a non-zero count, by reason */
 	uint64_t total;                      /*   8: sum of every count */
 } __attribute__((packed)); /* 16 bytes */
-_Static_assert(sizeof(struct ymir_vmc_exit_stats) == 16, "ymir_vmc_exit_stats size");
-_Static_assert(offsetof(struct ymir_vmc_exit_stats, vcpu) == 0, "ymir_vmc_exit_stats.vcpu");
-_Static_assert(offsetof(struct ymir_vmc_exit_stats, count) == 4, "ymir_vmc_exit_stats.count");
-_Static_assert(offsetof(struct ymir_vmc_exit_stats, total) == 8, "ymir_vmc_exit_stats.total");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_exit_stats) == 16, "ymir_vmc_exit_stats size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_exit_stats, vcpu) == 0, "ymir_vmc_exit_stats.vcpu");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_exit_stats, count) == 4, "ymir_vmc_exit_stats.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_exit_stats, total) == 8, "ymir_vmc_exit_stats.total");
 
 /* One exit reason and how often it happened. */
 struct ymir_vmc_exit_count {
@@ -316,10 +460,10 @@ struct ymir_vmc_exit_count {
 	uint32_t reserved0;                  /*   4: zero */
 	uint64_t count;                      /*   8: exits with that reason */
 } __attribute__((packed)); /* 16 bytes */
-_Static_assert(sizeof(struct ymir_vmc_exit_count) == 16, "ymir_vmc_exit_count size");
-_Static_assert(offsetof(struct ymir_vmc_exit_count, reason) == 0, "ymir_vmc_exit_count.reason");
-_Static_assert(offsetof(struct ymir_vmc_exit_count, reserved0) == 4, "ymir_vmc_exit_count.reserved0");
-_Static_assert(offsetof(struct ymir_vmc_exit_count, count) == 8, "ymir_vmc_exit_count.count");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_exit_count) == 16, "ymir_vmc_exit_count size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_exit_count, reason) == 0, "ymir_vmc_exit_count.reason");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_exit_count, reserved0) == 4, "ymir_vmc_exit_count.reserved0");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_exit_count, count) == 8, "ymir_vmc_exit_count.count");
 
 /* Arguments of LOG_READ. */
 struct ymir_vmc_log_read_args {
@@ -327,10 +471,10 @@ struct ymir_vmc_log_read_args {
 	uint32_t max_records;                /*   8: most records to return, 1..256; else EINVAL */
 	uint32_t reserved0;                  /*  12: must be zero */
 } __attribute__((packed)); /* 16 bytes */
-_Static_assert(sizeof(struct ymir_vmc_log_read_args) == 16, "ymir_vmc_log_read_args size");
-_Static_assert(offsetof(struct ymir_vmc_log_read_args, cursor) == 0, "ymir_vmc_log_read_args.cursor");
-_Static_assert(offsetof(struct ymir_vmc_log_read_args, max_records) == 8, "ymir_vmc_log_read_args.max_records");
-_Static_assert(offsetof(struct ymir_vmc_log_read_args, reserved0) == 12, "ymir_vmc_log_read_args.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_log_read_args) == 16, "ymir_vmc_log_read_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read_args, cursor) == 0, "ymir_vmc_log_read_args.cursor");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read_args, max_records) == 8, "ymir_vmc_log_read_args.max_records");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read_args, reserved0) == 12, "ymir_vmc_log_read_args.reserved0");
 
 /* Result of LOG_READ; `count` records follow. */
 struct ymir_vmc_log_read {
@@ -339,11 +483,11 @@ struct ymir_vmc_log_read {
 	uint32_t count;                      /*  16: records that follow */
 	uint32_t reserved0;                  /*  20: zero */
 } __attribute__((packed)); /* 24 bytes */
-_Static_assert(sizeof(struct ymir_vmc_log_read) == 24, "ymir_vmc_log_read size");
-_Static_assert(offsetof(struct ymir_vmc_log_read, next_cursor) == 0, "ymir_vmc_log_read.next_cursor");
-_Static_assert(offsetof(struct ymir_vmc_log_read, lost) == 8, "ymir_vmc_log_read.lost");
-_Static_assert(offsetof(struct ymir_vmc_log_read, count) == 16, "ymir_vmc_log_read.count");
-_Static_assert(offsetof(struct ymir_vmc_log_read, reserved0) == 20, "ymir_vmc_log_read.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_log_read) == 24, "ymir_vmc_log_read size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read, next_cursor) == 0, "ymir_vmc_log_read.next_cursor");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read, lost) == 8, "ymir_vmc_log_read.lost");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read, count) == 16, "ymir_vmc_log_read.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_read, reserved0) == 20, "ymir_vmc_log_read.reserved0");
 
 /* One log record; scope then message bytes follow, padded to 8 bytes. */
 struct ymir_vmc_log_record {
@@ -353,19 +497,19 @@ struct ymir_vmc_log_record {
 	uint16_t scope_length;               /*  20: bytes of scope (UTF-8) */
 	uint16_t message_length;             /*  22: bytes of message (UTF-8) */
 } __attribute__((packed)); /* 24 bytes */
-_Static_assert(sizeof(struct ymir_vmc_log_record) == 24, "ymir_vmc_log_record size");
-_Static_assert(offsetof(struct ymir_vmc_log_record, sequence) == 0, "ymir_vmc_log_record.sequence");
-_Static_assert(offsetof(struct ymir_vmc_log_record, time_ns) == 8, "ymir_vmc_log_record.time_ns");
-_Static_assert(offsetof(struct ymir_vmc_log_record, level) == 16, "ymir_vmc_log_record.level");
-_Static_assert(offsetof(struct ymir_vmc_log_record, scope_length) == 20, "ymir_vmc_log_record.scope_length");
-_Static_assert(offsetof(struct ymir_vmc_log_record, message_length) == 22, "ymir_vmc_log_record.message_length");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_log_record) == 24, "ymir_vmc_log_record size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_record, sequence) == 0, "ymir_vmc_log_record.sequence");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_record, time_ns) == 8, "ymir_vmc_log_record.time_ns");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_record, level) == 16, "ymir_vmc_log_record.level");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_record, scope_length) == 20, "ymir_vmc_log_record.scope_length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_record, message_length) == 22, "ymir_vmc_log_record.message_length");
 
 /* Arguments of TRANSLATE. */
 struct ymir_vmc_address_args {
 	uint64_t address;                    /*   0: guest-virtual address, translated through the caller's CR3 */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_address_args) == 8, "ymir_vmc_address_args size");
-_Static_assert(offsetof(struct ymir_vmc_address_args, address) == 0, "ymir_vmc_address_args.address");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_address_args) == 8, "ymir_vmc_address_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_address_args, address) == 0, "ymir_vmc_address_args.address");
 
 /* Result of TRANSLATE. */
 struct ymir_vmc_translation {
@@ -374,11 +518,11 @@ struct ymir_vmc_translation {
 	uint32_t flags;                      /*  16: PageFlag bits of the walk (AND of every level; NX is OR) */
 	uint32_t reserved0;                  /*  20: zero */
 } __attribute__((packed)); /* 24 bytes */
-_Static_assert(sizeof(struct ymir_vmc_translation) == 24, "ymir_vmc_translation size");
-_Static_assert(offsetof(struct ymir_vmc_translation, gpa) == 0, "ymir_vmc_translation.gpa");
-_Static_assert(offsetof(struct ymir_vmc_translation, page_size) == 8, "ymir_vmc_translation.page_size");
-_Static_assert(offsetof(struct ymir_vmc_translation, flags) == 16, "ymir_vmc_translation.flags");
-_Static_assert(offsetof(struct ymir_vmc_translation, reserved0) == 20, "ymir_vmc_translation.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_translation) == 24, "ymir_vmc_translation size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_translation, gpa) == 0, "ymir_vmc_translation.gpa");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_translation, page_size) == 8, "ymir_vmc_translation.page_size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_translation, flags) == 16, "ymir_vmc_translation.flags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_translation, reserved0) == 20, "ymir_vmc_translation.reserved0");
 
 /* Arguments of MEM_READ (privileged); the result is the bytes. */
 struct ymir_vmc_mem_read_args {
@@ -386,28 +530,28 @@ struct ymir_vmc_mem_read_args {
 	uint32_t length;                     /*   8: 1..MAX_MEM_READ_BYTES; else EINVAL / E2BIG */
 	uint32_t reserved0;                  /*  12: must be zero */
 } __attribute__((packed)); /* 16 bytes */
-_Static_assert(sizeof(struct ymir_vmc_mem_read_args) == 16, "ymir_vmc_mem_read_args size");
-_Static_assert(offsetof(struct ymir_vmc_mem_read_args, gpa) == 0, "ymir_vmc_mem_read_args.gpa");
-_Static_assert(offsetof(struct ymir_vmc_mem_read_args, length) == 8, "ymir_vmc_mem_read_args.length");
-_Static_assert(offsetof(struct ymir_vmc_mem_read_args, reserved0) == 12, "ymir_vmc_mem_read_args.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_mem_read_args) == 16, "ymir_vmc_mem_read_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_mem_read_args, gpa) == 0, "ymir_vmc_mem_read_args.gpa");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_mem_read_args, length) == 8, "ymir_vmc_mem_read_args.length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_mem_read_args, reserved0) == 12, "ymir_vmc_mem_read_args.reserved0");
 
 /* Arguments of PROTECT and UNPROTECT (privileged). */
 struct ymir_vmc_range {
 	uint64_t gpa;                        /*   0: page-aligned guest-physical start */
 	uint64_t length;                     /*   8: page-aligned, non-zero length */
 } __attribute__((packed)); /* 16 bytes */
-_Static_assert(sizeof(struct ymir_vmc_range) == 16, "ymir_vmc_range size");
-_Static_assert(offsetof(struct ymir_vmc_range, gpa) == 0, "ymir_vmc_range.gpa");
-_Static_assert(offsetof(struct ymir_vmc_range, length) == 8, "ymir_vmc_range.length");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_range) == 16, "ymir_vmc_range size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_range, gpa) == 0, "ymir_vmc_range.gpa");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_range, length) == 8, "ymir_vmc_range.length");
 
 /* Result of PROTECTED; `count` ranges follow. */
 struct ymir_vmc_protected {
 	uint32_t count;                      /*   0: ranges that follow, by address */
 	uint32_t reserved0;                  /*   4: zero */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_protected) == 8, "ymir_vmc_protected size");
-_Static_assert(offsetof(struct ymir_vmc_protected, count) == 0, "ymir_vmc_protected.count");
-_Static_assert(offsetof(struct ymir_vmc_protected, reserved0) == 4, "ymir_vmc_protected.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_protected) == 8, "ymir_vmc_protected size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected, count) == 0, "ymir_vmc_protected.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected, reserved0) == 4, "ymir_vmc_protected.reserved0");
 
 /* One write-protected range. */
 struct ymir_vmc_protected_range {
@@ -415,37 +559,37 @@ struct ymir_vmc_protected_range {
 	uint64_t length;                     /*   8: length in bytes */
 	uint64_t violations;                 /*  16: guest writes refused in this range */
 } __attribute__((packed)); /* 24 bytes */
-_Static_assert(sizeof(struct ymir_vmc_protected_range) == 24, "ymir_vmc_protected_range size");
-_Static_assert(offsetof(struct ymir_vmc_protected_range, gpa) == 0, "ymir_vmc_protected_range.gpa");
-_Static_assert(offsetof(struct ymir_vmc_protected_range, length) == 8, "ymir_vmc_protected_range.length");
-_Static_assert(offsetof(struct ymir_vmc_protected_range, violations) == 16, "ymir_vmc_protected_range.violations");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_protected_range) == 24, "ymir_vmc_protected_range size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected_range, gpa) == 0, "ymir_vmc_protected_range.gpa");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected_range, length) == 8, "ymir_vmc_protected_range.length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected_range, violations) == 16, "ymir_vmc_protected_range.violations");
 
 /* Arguments of LOG_LEVEL (privileged). */
 struct ymir_vmc_log_level_args {
 	uint32_t level;                      /*   0: new LogLevel, or LOG_LEVEL_QUERY to only read it */
 	uint32_t reserved0;                  /*   4: must be zero */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_log_level_args) == 8, "ymir_vmc_log_level_args size");
-_Static_assert(offsetof(struct ymir_vmc_log_level_args, level) == 0, "ymir_vmc_log_level_args.level");
-_Static_assert(offsetof(struct ymir_vmc_log_level_args, reserved0) == 4, "ymir_vmc_log_level_args.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_log_level_args) == 8, "ymir_vmc_log_level_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_level_args, level) == 0, "ymir_vmc_log_level_args.level");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_level_args, reserved0) == 4, "ymir_vmc_log_level_args.reserved0");
 
 /* Result of LOG_LEVEL. */
 struct ymir_vmc_log_level {
 	uint32_t previous;                   /*   0: level before the call */
 	uint32_t current;                    /*   4: level after the call */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_log_level) == 8, "ymir_vmc_log_level size");
-_Static_assert(offsetof(struct ymir_vmc_log_level, previous) == 0, "ymir_vmc_log_level.previous");
-_Static_assert(offsetof(struct ymir_vmc_log_level, current) == 4, "ymir_vmc_log_level.current");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_log_level) == 8, "ymir_vmc_log_level size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_level, previous) == 0, "ymir_vmc_log_level.previous");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_log_level, current) == 4, "ymir_vmc_log_level.current");
 
 /* Result of OPS; `count` ymir_vmc_op_info follow. */
 struct ymir_vmc_ops {
 	uint32_t count;                      /*   0: ops that follow, by number */
 	uint32_t reserved0;                  /*   4: zero */
 } __attribute__((packed)); /* 8 bytes */
-_Static_assert(sizeof(struct ymir_vmc_ops) == 8, "ymir_vmc_ops size");
-_Static_assert(offsetof(struct ymir_vmc_ops, count) == 0, "ymir_vmc_ops.count");
-_Static_assert(offsetof(struct ymir_vmc_ops, reserved0) == 4, "ymir_vmc_ops.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_ops) == 8, "ymir_vmc_ops size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_ops, count) == 0, "ymir_vmc_ops.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_ops, reserved0) == 4, "ymir_vmc_ops.reserved0");
 
 /* One op this VMM supports. */
 struct ymir_vmc_op_info {
@@ -454,11 +598,11 @@ struct ymir_vmc_op_info {
 	uint32_t reserved0;                  /*   4: zero */
 	uint8_t name[24];                    /*   8: op name, NUL-padded ASCII */
 } __attribute__((packed)); /* 32 bytes */
-_Static_assert(sizeof(struct ymir_vmc_op_info) == 32, "ymir_vmc_op_info size");
-_Static_assert(offsetof(struct ymir_vmc_op_info, op) == 0, "ymir_vmc_op_info.op");
-_Static_assert(offsetof(struct ymir_vmc_op_info, flags) == 2, "ymir_vmc_op_info.flags");
-_Static_assert(offsetof(struct ymir_vmc_op_info, reserved0) == 4, "ymir_vmc_op_info.reserved0");
-_Static_assert(offsetof(struct ymir_vmc_op_info, name) == 8, "ymir_vmc_op_info.name");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_op_info) == 32, "ymir_vmc_op_info size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_op_info, op) == 0, "ymir_vmc_op_info.op");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_op_info, flags) == 2, "ymir_vmc_op_info.flags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_op_info, reserved0) == 4, "ymir_vmc_op_info.reserved0");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_op_info, name) == 8, "ymir_vmc_op_info.name");
 
 /* Start of the MAP_SHARED page (VMM writes, guest reads); vcpu_count ymir_vmc_shared_vcpu rows follow. */
 struct ymir_vmc_shared_page {
@@ -471,23 +615,104 @@ struct ymir_vmc_shared_page {
 	uint32_t total_vcpus;                /*  24: vCPUs in the VM (may exceed vcpu_count) */
 	uint32_t reserved0;                  /*  28: zero */
 } __attribute__((packed)); /* 32 bytes */
-_Static_assert(sizeof(struct ymir_vmc_shared_page) == 32, "ymir_vmc_shared_page size");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, magic) == 0, "ymir_vmc_shared_page.magic");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, version_major) == 4, "ymir_vmc_shared_page.version_major");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, version_minor) == 6, "ymir_vmc_shared_page.version_minor");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, vcpu_count) == 8, "ymir_vmc_shared_page.vcpu_count");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, reason_count) == 12, "ymir_vmc_shared_page.reason_count");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, sequence) == 16, "ymir_vmc_shared_page.sequence");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, total_vcpus) == 24, "ymir_vmc_shared_page.total_vcpus");
-_Static_assert(offsetof(struct ymir_vmc_shared_page, reserved0) == 28, "ymir_vmc_shared_page.reserved0");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_shared_page) == 32, "ymir_vmc_shared_page size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, magic) == 0, "ymir_vmc_shared_page.magic");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, version_major) == 4, "ymir_vmc_shared_page.version_major");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, version_minor) == 6, "ymir_vmc_shared_page.version_minor");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, vcpu_count) == 8, "ymir_vmc_shared_page.vcpu_count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, reason_count) == 12, "ymir_vmc_shared_page.reason_count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, sequence) == 16, "ymir_vmc_shared_page.sequence");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, total_vcpus) == 24, "ymir_vmc_shared_page.total_vcpus");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_page, reserved0) == 28, "ymir_vmc_shared_page.reserved0");
 
 /* One vCPU's row in the MAP_SHARED page. */
 struct ymir_vmc_shared_vcpu {
 	uint64_t total;                      /*   0: sum of counts[]: every exit of this vCPU */
 	uint64_t counts[76];                 /*   8: exits by basic exit reason */
 } __attribute__((packed)); /* 616 bytes */
-_Static_assert(sizeof(struct ymir_vmc_shared_vcpu) == 616, "ymir_vmc_shared_vcpu size");
-_Static_assert(offsetof(struct ymir_vmc_shared_vcpu, total) == 0, "ymir_vmc_shared_vcpu.total");
-_Static_assert(offsetof(struct ymir_vmc_shared_vcpu, counts) == 8, "ymir_vmc_shared_vcpu.counts");
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_shared_vcpu) == 616, "ymir_vmc_shared_vcpu size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_vcpu, total) == 0, "ymir_vmc_shared_vcpu.total");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_shared_vcpu, counts) == 8, "ymir_vmc_shared_vcpu.counts");
+
+/* Flags of one protected range (ABI 1.1): `count` of these follow PROTECTED's ranges, in the same order. */
+struct ymir_vmc_protected_flags {
+	uint32_t flags;                      /*   0: ProtectedFlag bits */
+	uint32_t reserved0;                  /*   4: zero */
+} __attribute__((packed)); /* 8 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_protected_flags) == 8, "ymir_vmc_protected_flags size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected_flags, flags) == 0, "ymir_vmc_protected_flags.flags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_protected_flags, reserved0) == 4, "ymir_vmc_protected_flags.reserved0");
+
+/* Arguments of DIS. */
+struct ymir_vmc_dis_args {
+	uint64_t address;                    /*   0: guest-virtual address of the first instruction, through the caller's CR3 */
+	uint32_t count;                      /*   8: instructions wanted, 1..MAX_DIS_INSTRUCTIONS; 0 is EINVAL, more is E2BIG */
+	uint16_t syntax;                     /*  12: DisSyntax; another value is EINVAL */
+	uint16_t reserved0;                  /*  14: must be zero */
+} __attribute__((packed)); /* 16 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_dis_args) == 16, "ymir_vmc_dis_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_args, address) == 0, "ymir_vmc_dis_args.address");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_args, count) == 8, "ymir_vmc_dis_args.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_args, syntax) == 12, "ymir_vmc_dis_args.syntax");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_args, reserved0) == 14, "ymir_vmc_dis_args.reserved0");
+
+/* Result of DIS; `count` ymir_vmc_dis_insn records follow. */
+struct ymir_vmc_dis {
+	uint64_t next_address;               /*   0: address after the last instruction returned */
+	uint32_t count;                      /*   8: instructions that follow, 1..count asked */
+	uint32_t stop;                       /*  12: DisStop: why fewer than asked may follow */
+} __attribute__((packed)); /* 16 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_dis) == 16, "ymir_vmc_dis size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis, next_address) == 0, "ymir_vmc_dis.next_address");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis, count) == 8, "ymir_vmc_dis.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis, stop) == 12, "ymir_vmc_dis.stop");
+
+/* One instruction; its bytes then its text follow, padded to 8 bytes. */
+struct ymir_vmc_dis_insn {
+	uint64_t address;                    /*   0: guest-virtual address of the instruction */
+	uint8_t length;                      /*   8: instruction bytes that follow, 1..15 */
+	uint8_t flags;                       /*   9: DisInsnFlag bits */
+	uint16_t text_length;                /*  10: bytes of text (ASCII) after the instruction bytes */
+	uint32_t reserved0;                  /*  12: zero */
+} __attribute__((packed)); /* 16 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_dis_insn) == 16, "ymir_vmc_dis_insn size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_insn, address) == 0, "ymir_vmc_dis_insn.address");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_insn, length) == 8, "ymir_vmc_dis_insn.length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_insn, flags) == 9, "ymir_vmc_dis_insn.flags");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_insn, text_length) == 10, "ymir_vmc_dis_insn.text_length");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_dis_insn, reserved0) == 12, "ymir_vmc_dis_insn.reserved0");
+
+/* Arguments of BT. */
+struct ymir_vmc_bt_args {
+	uint32_t vcpu;                       /*   0: vCPU index; ALL_VCPUS is EINVAL */
+	uint32_t max_frames;                 /*   4: most frames to return, RIP included, 1..MAX_BT_FRAMES; 0 is EINVAL, more is E2BIG */
+} __attribute__((packed)); /* 8 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_bt_args) == 8, "ymir_vmc_bt_args size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt_args, vcpu) == 0, "ymir_vmc_bt_args.vcpu");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt_args, max_frames) == 4, "ymir_vmc_bt_args.max_frames");
+
+/* Result of BT; `count` ymir_vmc_bt_frame records follow. */
+struct ymir_vmc_bt {
+	uint32_t vcpu;                       /*   0: the vCPU walked */
+	uint32_t count;                      /*   4: frames that follow: RIP first, then one per return address */
+	uint32_t stop;                       /*   8: BtStop: why the walk ended */
+	uint32_t reserved0;                  /*  12: zero */
+	uint64_t sequence;                   /*  16: sequence of the register snapshot the walk started from (as VCPU_REGS) */
+} __attribute__((packed)); /* 24 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_bt) == 24, "ymir_vmc_bt size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt, vcpu) == 0, "ymir_vmc_bt.vcpu");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt, count) == 4, "ymir_vmc_bt.count");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt, stop) == 8, "ymir_vmc_bt.stop");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt, reserved0) == 12, "ymir_vmc_bt.reserved0");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt, sequence) == 16, "ymir_vmc_bt.sequence");
+
+/* One frame of a backtrace. */
+struct ymir_vmc_bt_frame {
+	uint64_t address;                    /*   0: RIP for the first frame, else the return address read at frame + 8 */
+	uint64_t frame;                      /*   8: RBP for the first frame, else the frame address the return address was read from */
+} __attribute__((packed)); /* 16 bytes */
+YMIR_VMC_STATIC_ASSERT(sizeof(struct ymir_vmc_bt_frame) == 16, "ymir_vmc_bt_frame size");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt_frame, address) == 0, "ymir_vmc_bt_frame.address");
+YMIR_VMC_STATIC_ASSERT(offsetof(struct ymir_vmc_bt_frame, frame) == 8, "ymir_vmc_bt_frame.frame");
 
 #endif /* YMIR_VMC_H */

@@ -52,7 +52,7 @@ describe('ymir run', () => {
     const script = file('ok.ysh', '# a session\nversion\n\nexits 0\n');
     const { status, stdout } = await ymir('run', script);
     expect(status).toBe(0);
-    expect(stdout).toContain('ABI 1.0');
+    expect(stdout).toContain('ABI 1.1');
     expect(stdout).toMatch(/TOTAL\s+\d+/);
     expect(stdout).not.toContain('a session');
   }, 30_000);

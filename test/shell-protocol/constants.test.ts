@@ -61,6 +61,6 @@ describe('PROBE values', () => {
     const bytes = new Uint8Array(4);
     new DataView(bytes.buffer).setUint32(0, VMC_MAGIC, true);
     expect(new TextDecoder().decode(bytes)).toBe('YMIR');
-    expect(ABI_VERSION).toBe(0x00010000);
+    expect(ABI_VERSION).toBe(0x00010001); // 1.1
   });
 });

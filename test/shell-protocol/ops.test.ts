@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ALL_VCPUS, EXIT_REASON_COUNT, ExitReason, LOG_LEVEL_QUERY, LogLevel, MAX_ECHO_BYTES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES, Op,
+  ALL_VCPUS, BtStop, DisStop, DisSyntax, EXIT_REASON_COUNT, MAX_BT_FRAMES, MAX_DIS_INSTRUCTIONS, ExitReason, LOG_LEVEL_QUERY, LogLevel, MAX_ECHO_BYTES, MAX_LOG_RECORDS, MAX_MEM_READ_BYTES, Op,
   type OpName, PAGE_SIZE, RegisterSnapshot, ResponseWriter, SHARED_PAGE_MAX_VCPUS, Status, VcpuState,
   checkArgs, checkResult, decodeAddressArgs, decodeExitStats, decodeLogLevelArgs, decodeLogLevelResult, decodeLogRead,
   decodeLogReadArgs, decodeMemReadArgs, decodeOps, decodeProtected, decodeRangeArgs, decodeRegs, decodeRequest,
@@ -9,7 +9,7 @@ import {
   encodeExitStats, encodeLogLevelArgs, encodeLogLevelResult, encodeLogRead, encodeLogReadArgs, encodeMemReadArgs,
   encodeOps, encodeProtected, encodeRangeArgs, encodeRegs, encodeRequest, encodeSharedPage, encodeText,
   encodeTranslation, encodeVcpuArgs, encodeVmInfo, exitStatsSize, isStatus, opsSize, sharedCounterOffset,
-  sharedTotalOffset,
+  sharedTotalOffset, decodeDisArgs, encodeDisArgs, decodeBtArgs, encodeBtArgs, decodeDis, encodeDis, decodeBt, encodeBt,
 } from '../../shell-protocol/index.js';
 
 const u16 = fc.integer({ min: 0, max: 0xffff });
@@ -23,6 +23,18 @@ const vcpuArgs = u32.map((vcpu) => ({ vcpu }));
 const logReadArgs = fc.record({ cursor: u64, maxRecords: fc.integer({ min: 1, max: MAX_LOG_RECORDS }) });
 const memReadArgs = fc.record({ gpa: u64, length: fc.integer({ min: 1, max: MAX_MEM_READ_BYTES }) });
 const range = fc.record({ gpa: fc.bigInt({ min: 0n, max: 1n << 40n }).map((p) => p * page), length: fc.bigInt({ min: 1n, max: 1n << 20n }).map((p) => p * page) });
+const disArgs = fc.record({ address: u64, count: fc.integer({ min: 1, max: MAX_DIS_INSTRUCTIONS }), syntax: fc.constantFrom(DisSyntax.INTEL, DisSyntax.ATT) });
+const btArgs = fc.record({ vcpu: fc.nat({ max: 0xfffffffe }), maxFrames: fc.integer({ min: 1, max: MAX_BT_FRAMES }) });
+const protectedRange = fc.record({ gpa: u64, length: u64, violations: u64, sealed: fc.boolean() });
+const disResult = fc.record({
+  nextAddress: u64,
+  stop: fc.constantFrom(DisStop.COUNT, DisStop.UNMAPPED),
+  instructions: fc.array(fc.record({ address: u64, bytes: fc.uint8Array({ minLength: 1, maxLength: 15 }), invalid: fc.boolean(), text: ascii(60) }), { minLength: 1, maxLength: 8 }),
+});
+const btResult = fc.record({
+  vcpu: u32, stop: fc.constantFrom(...Object.values(BtStop)), sequence: u64,
+  frames: fc.array(fc.record({ address: u64, frame: u64 }), { minLength: 1, maxLength: MAX_BT_FRAMES }),
+});
 const logLevel = fc.constantFrom(LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR, LOG_LEVEL_QUERY);
 
 const regs = fc.record({
@@ -57,6 +69,18 @@ describe('op arguments', () => {
     fc.assert(fc.property(range, (a) => { expect(unwrap(decodeRangeArgs(encodeRangeArgs(a)))).toEqual(a); }));
     fc.assert(fc.property(logLevel, (a) => { expect(unwrap(decodeLogLevelArgs(encodeLogLevelArgs(a)))).toBe(a); }));
   });
+  it('round-trip DIS and BT arguments, and refuse zero, huge and unknown values', () => {
+    fc.assert(fc.property(disArgs, (a) => { expect(unwrap(decodeDisArgs(encodeDisArgs(a)))).toEqual(a); }));
+    fc.assert(fc.property(btArgs, (a) => { expect(unwrap(decodeBtArgs(encodeBtArgs(a)))).toEqual(a); }));
+    const status = (d: { ok: boolean; error?: { status: number } }): number | undefined => d.error?.status;
+    expect(status(decodeDisArgs(encodeDisArgs({ address: 0n, count: 0, syntax: DisSyntax.INTEL })))).toBe(Status.EINVAL);
+    expect(status(decodeDisArgs(encodeDisArgs({ address: 0n, count: MAX_DIS_INSTRUCTIONS + 1, syntax: DisSyntax.INTEL })))).toBe(Status.E2BIG);
+    expect(status(decodeDisArgs(encodeDisArgs({ address: 0n, count: 0xffffffff, syntax: DisSyntax.ATT })))).toBe(Status.E2BIG);
+    expect(status(decodeDisArgs(encodeDisArgs({ address: 0n, count: 1, syntax: 2 as DisSyntax })))).toBe(Status.EINVAL);
+    expect(status(decodeBtArgs(encodeBtArgs({ vcpu: ALL_VCPUS, maxFrames: 4 })))).toBe(Status.EINVAL);
+    expect(status(decodeBtArgs(encodeBtArgs({ vcpu: 0, maxFrames: 0 })))).toBe(Status.EINVAL);
+    expect(status(decodeBtArgs(encodeBtArgs({ vcpu: 0, maxFrames: MAX_BT_FRAMES + 1 })))).toBe(Status.E2BIG);
+  });
 
   it('accept a range that ends exactly at 2^64 and refuse one that wraps past it', () => {
     expect(decodeRangeArgs(encodeRangeArgs({ gpa: (1n << 64n) - page, length: page })).ok).toBe(true);
@@ -75,7 +99,7 @@ describe('op arguments', () => {
     expect(status(Op.LOG_LEVEL, encodeLogLevelArgs(LogLevel.ERROR + 1))).toBe(Status.EINVAL);
     expect(status(Op.OPS, new Uint8Array(1))).toBe(Status.EINVAL);
     expect(status(0, new Uint8Array(0))).toBe(Status.ENOSYS);
-    expect(status(Op.ECHO + 1, new Uint8Array(0))).toBe(Status.ENOSYS);
+    expect(status(Op.SEAL + 1, new Uint8Array(0))).toBe(Status.ENOSYS);
   });
 });
 
@@ -90,10 +114,24 @@ describe('op results', () => {
       expect(unwrap(decodeVmInfo(encodeVmInfo(info)))).toEqual(info);
     }));
     fc.assert(fc.property(fc.record({ gpa: u64, pageSize: u64, flags: u32 }), (t) => { expect(unwrap(decodeTranslation(encodeTranslation(t)))).toEqual(t); }));
-    fc.assert(fc.property(fc.array(fc.record({ gpa: u64, length: u64, violations: u64 }), { maxLength: 64 }), (ranges) => {
+    fc.assert(fc.property(fc.array(protectedRange, { maxLength: 64 }), (ranges) => {
       expect(unwrap(decodeProtected(encodeProtected(ranges)))).toEqual(ranges);
     }));
     fc.assert(fc.property(u32, u32, (previous, current) => { expect(unwrap(decodeLogLevelResult(encodeLogLevelResult(previous, current)))).toEqual({ previous, current }); }));
+  });
+
+  it('read a 1.0 VMM\'s PROTECTED answer, which has no per-range flags, as ranges that are not sealed', () => {
+    const ranges = [{ gpa: 0x100000n, length: 0x2000n, violations: 3n, sealed: true }];
+    const v11 = encodeProtected(ranges);
+    expect(unwrap(decodeProtected(v11.subarray(0, 8 + 24)))).toEqual([{ ...ranges[0], sealed: false }]);
+  });
+
+  it('round-trip DIS and BT results', () => {
+    fc.assert(fc.property(disResult, (r) => {
+      const decoded = unwrap(decodeDis(encodeDis(r)));
+      expect({ ...decoded, instructions: decoded.instructions.map((i) => ({ ...i, bytes: Uint8Array.from(i.bytes) })) }).toEqual(r);
+    }));
+    fc.assert(fc.property(btResult, (r) => { expect(unwrap(decodeBt(encodeBt(r)))).toEqual(r); }));
   });
 
   it('round-trip a register snapshot field by field', () => {
@@ -150,6 +188,9 @@ const ARGS: Record<OpName, fc.Arbitrary<Uint8Array>> = {
   STATS_RESET: u32.map(encodeVcpuArgs),
   LOG_LEVEL: logLevel.map(encodeLogLevelArgs),
   ECHO: fc.uint8Array({ maxLength: 256 }),
+  DIS: disArgs.map(encodeDisArgs),
+  BT: btArgs.map(encodeBtArgs),
+  SEAL: range.map(encodeRangeArgs),
 };
 /** One valid result encoding per op, from random values. */
 const RESULTS: Record<OpName, fc.Arbitrary<Uint8Array>> = {
@@ -163,10 +204,13 @@ const RESULTS: Record<OpName, fc.Arbitrary<Uint8Array>> = {
   MEM_READ: fc.uint8Array({ maxLength: 256 }),
   PROTECT: fc.constant(new Uint8Array(0)),
   UNPROTECT: fc.constant(new Uint8Array(0)),
-  PROTECTED: fc.array(fc.record({ gpa: u64, length: u64, violations: u64 }), { maxLength: 8 }).map(encodeProtected),
+  PROTECTED: fc.array(protectedRange, { maxLength: 8 }).map(encodeProtected),
   STATS_RESET: fc.constant(new Uint8Array(0)),
   LOG_LEVEL: fc.tuple(u32, u32).map(([a, b]) => encodeLogLevelResult(a, b)),
   ECHO: fc.uint8Array({ maxLength: 256 }),
+  DIS: disResult.map(encodeDis),
+  BT: btResult.map((r) => encodeBt(r)),
+  SEAL: fc.constant(new Uint8Array(0)),
 };
 const opNames = Object.keys(Op) as OpName[];
 const requestEntry = fc.constantFrom(...opNames).chain((name) => ARGS[name].map((args) => ({ op: Op[name], args })));

@@ -84,6 +84,12 @@ describe('the golden vectors', () => {
     for (const v of vectors) expect(summarize(v), v.file).toEqual({ status: v.status, count: v.count, firstOp: v.firstOp, firstError: v.firstError });
   });
 
+  it('are built and named the same by a C++17 client of ymir_vmc.h, compiled with g++ -Wall -Wextra -Werror', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ymir-vmc-')), 'client');
+    execFileSync('g++', ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-pedantic', '-I', join(root, 'include'), join(root, 'c/client.cpp'), '-o', out]);
+    expect(execFileSync(out, [vectorDir], { encoding: 'utf8' })).toBe('request-echo equal\nentry-response-eperm EPERM\n');
+  });
+
   it('decode in C, compiled with cc -std=c11 -Wall -Wextra -Werror against ymir_vmc.h, to the same results', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ymir-vmc-')), 'vectors_check');
     execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-pedantic', '-I', join(root, 'include'), join(root, 'c/vectors_check.c'), '-o', out]);

@@ -36,3 +36,24 @@ describe("Ymir's log format", () => {
     expect(formatLogLine('error', 'vcpu', 'x')).toBe('[ERROR] vcpu    | x\n');
   });
 });
+
+describe('the VMM log ring past 2^32 records', () => {
+  it('numbers, keeps and reads records on as before, where a 32-bit counter wrapped', () => {
+    const first = 2 ** 32 - 3;
+    const ring = LogRing.create(8, first);
+    for (let i = 0; i < 6; i++) ring.append('error', 'vmc', `Unhandled VMCALL: nr=${i}`, i);
+    const result = ring.read(first);
+    expect(result.records.map((r) => r.sequence)).toEqual([0, 1, 2, 3, 4, 5].map((i) => first + i));
+    expect(result.records.at(-1)?.message).toBe('Unhandled VMCALL: nr=5');
+    expect(result).toMatchObject({ lost: 0, nextCursor: first + 6 });
+    expect(ring.next).toBe(first + 6);
+  });
+
+  it('keeps exact sequence numbers up to 2^53, beyond any run', () => {
+    const first = Number.MAX_SAFE_INTEGER - 4;
+    const ring = LogRing.create(4, first);
+    ring.append('info', 'vmc', 'a', 0);
+    ring.append('info', 'vmc', 'b', 1);
+    expect(ring.read(first).records.map((r) => [r.sequence, r.message])).toEqual([[first, 'a'], [first + 1, 'b']]);
+  });
+});

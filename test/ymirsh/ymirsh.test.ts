@@ -36,7 +36,7 @@ async function interactive() {
 describe('ymirsh, interactive', () => {
   it('starts with the ABI version and a prompt', async () => {
     const { com1 } = await interactive();
-    expect(com1.text()).toContain('ymirsh: connected to the VMM over VMCALL, ABI 1.0. Type help.\r\nymirsh> ');
+    expect(com1.text()).toContain('ymirsh: connected to the VMM over VMCALL, ABI 1.1. Type help.\r\nymirsh> ');
   });
 
   it('lists its commands and gives usage for one, every line within 80 columns', async () => {
@@ -156,7 +156,7 @@ describe('ymirsh scripts', () => {
     await com2.waitFor(/"command":"exits 0".*\n/); // COM2 is a port of its own: it may trail COM1
     const objects = com2.text().trim().split('\n').map((line) => JSON.parse(line) as { command: string; ok: boolean; data: unknown });
     expect(objects.map((o) => [o.command, o.ok])).toEqual([['version', true], ['exits 0', true]]);
-    expect(objects[0]!.data).toMatchObject({ abi: '1.0', vcpus: 2 });
+    expect(objects[0]!.data).toMatchObject({ abi: '1.1', vcpus: 2 });
   });
 
   it('stops at the first failing command with its status, unless -k', async () => {

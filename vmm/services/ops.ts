@@ -6,21 +6,25 @@ import {
   ALL_VCPUS, LOG_LEVEL_QUERY, Op, PRIVILEGED_OPS, Status, VcpuState,
 } from '../../shell-protocol/constants.js';
 import {
-  decodeAddressArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs, decodeRangeArgs, decodeVcpuArgs,
-  encodeExitStats, encodeLogLevelResult, encodeLogRead, encodeOps, encodeProtected, encodeRegs, encodeText,
-  echoArgsStatus, encodeTranslation, encodeVmInfo, exitStatsSize, opsSize,
+  btSize, decodeAddressArgs, decodeBtArgs, decodeDisArgs, decodeLogLevelArgs, decodeLogReadArgs, decodeMemReadArgs,
+  decodeRangeArgs, decodeVcpuArgs, encodeBt, encodeDis, encodeExitStats, encodeLogLevelResult, encodeLogRead, encodeOps,
+  encodeProtected, encodeRegs, encodeText, echoArgsStatus, encodeTranslation, encodeVmInfo, exitStatsSize, opsSize,
 } from '../../shell-protocol/ops.js';
 import type { RequestEntries } from '../../shell-protocol/codec.js';
 import { EXIT_REASON_COUNT } from '../../shell-protocol/exit-reasons.js';
 import { RegisterSnapshot, VmInfo } from '../../shell-protocol/structs.js';
 import { gpa, gva, hex } from '../hw/address.js';
 import { Attention } from '../hw/cpu.js';
+import { Cr0 } from '../hw/state.js';
 import { walk } from '../hw/mmu.js';
 import { LEVELS } from '../log-ring.js';
+import type { RegisterSnapshot as Snapshot } from '../monitor-api.js';
 import { Control } from '../shared.js';
-import type { Vcpu } from '../vcpu/vcpu.js';
 import { LOGO, HELLO_MESSAGE } from '../exits/vmcall.js';
+import { backtrace } from './backtrace.js';
+import type { Caller } from './caller.js';
 import { type ServiceContext, VMM_NAME } from './context.js';
+import { disassemble } from './disassemble.js';
 
 /** An entry's arguments, in place in the request: `args()` makes a view of them for a decoder. */
 export type OpArgs = Pick<RequestEntries, 'bytes' | 'argStart' | 'argLength' | 'args'>;
@@ -35,9 +39,11 @@ export type OpAnswer =
   | { readonly length: number; readonly fill: Fill }
   | OpArgs;
 
-export type OpHandler = (vcpu: Vcpu, ctx: ServiceContext, args: OpArgs) => OpAnswer;
+export type OpHandler = (caller: Caller, ctx: ServiceContext, args: OpArgs) => OpAnswer;
 
 const STATE_CODE = { 'not-started': VcpuState.NOT_STARTED, running: VcpuState.RUNNING, halted: VcpuState.HALTED, stopped: VcpuState.STOPPED } as const;
+/** CR0.PG as a snapshot holds it. */
+const BIG_CR0_PG = BigInt(Cr0.PG);
 const BANNER = encodeText(`GREETINGS FROM VMX-ROOT...\n${LOGO}\n${HELLO_MESSAGE}\n`);
 
 type Fill = (bytes: Uint8Array, at: number) => void;
@@ -57,9 +63,9 @@ function vcpuIndex(ctx: ServiceContext, args: OpArgs, allowAll: boolean): number
   return v < ctx.shared.vcpus ? v : undefined;
 }
 
-const hello: OpHandler = (_vcpu, _ctx, args) => noArgs(args, () => BANNER);
+const hello: OpHandler = (_caller, _ctx, args) => noArgs(args, () => BANNER);
 
-const vmInfo: OpHandler = (_vcpu, ctx, args) =>
+const vmInfo: OpHandler = (_caller, ctx, args) =>
   noArgs(args, () =>
     encodeVmInfo({
       vcpuCount: ctx.shared.vcpus,
@@ -70,13 +76,17 @@ const vmInfo: OpHandler = (_vcpu, ctx, args) =>
     }, new Uint8Array(VmInfo.size)),
   );
 
-const vcpuRegs: OpHandler = (vcpu, ctx, args) => {
+/** The caller's own registers as of this VMCALL; another vCPU's as of its last exit (it is asked for a new one). */
+function snapshot(caller: Caller, ctx: ServiceContext, target: number): Snapshot {
+  if (target === caller.index) caller.publishSnapshot();
+  else ctx.shared.kick(target, Attention.SNAPSHOT);
+  return ctx.shared.readSnapshot(target);
+}
+
+const vcpuRegs: OpHandler = (caller, ctx, args) => {
   const target = vcpuIndex(ctx, args, false);
   if (target === undefined) return Status.EINVAL;
-  // The caller's own registers as of this VMCALL; another vCPU's as of its last exit.
-  if (target === vcpu.index) vcpu.publishSnapshot();
-  else ctx.shared.kick(target, Attention.SNAPSHOT);
-  const s = ctx.shared.readSnapshot(target);
+  const s = snapshot(caller, ctx, target);
   return encodeRegs({
     vcpu: target, state: STATE_CODE[s.state], sequence: s.sequence, lastExitReason: s.lastExitReason, cpl: s.cpl,
     gprs: s.gprs, rip: s.rip, rflags: s.rflags, cr0: s.cr0, cr2: s.cr2, cr3: s.cr3, cr4: s.cr4, efer: s.efer,
@@ -84,7 +94,7 @@ const vcpuRegs: OpHandler = (vcpu, ctx, args) => {
   }, new Uint8Array(RegisterSnapshot.size));
 };
 
-const exitStats: OpHandler = (_vcpu, ctx, args) => {
+const exitStats: OpHandler = (_caller, ctx, args) => {
   const target = vcpuIndex(ctx, args, true);
   if (target === undefined) return Status.EINVAL;
   const shared = ctx.shared;
@@ -95,7 +105,7 @@ const exitStats: OpHandler = (_vcpu, ctx, args) => {
   return filled(exitStatsSize(nonZero), (bytes, at) => encodeExitStats(target, counts, bytes, at));
 };
 
-const logRead: OpHandler = (_vcpu, ctx, args) => {
+const logRead: OpHandler = (_caller, ctx, args) => {
   const decoded = decodeLogReadArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const cursor = decoded.value.cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(decoded.value.cursor);
@@ -107,16 +117,16 @@ const logRead: OpHandler = (_vcpu, ctx, args) => {
   });
 };
 
-const translate: OpHandler = (vcpu, _ctx, args) => {
+const translate: OpHandler = (caller, _ctx, args) => {
   const decoded = decodeAddressArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
-  const v = vcpu.vmcs;
-  const result = walk(v.memory, v.paging ? v.guestCr3 : undefined, gva(decoded.value));
-  if (!result.ok) return Status.EFAULT;
+  const result = walk(caller.memory, caller.cr3, gva(decoded.value));
+  // With paging off every address "translates"; only those in guest memory lead anywhere.
+  if (!result.ok || !caller.memory.contains(result.gpa, 1)) return Status.EFAULT;
   return encodeTranslation({ gpa: result.gpa, pageSize: BigInt(result.pageSize), flags: result.flags });
 };
 
-const memRead: OpHandler = (_vcpu, ctx, args) => {
+const memRead: OpHandler = (_caller, ctx, args) => {
   const decoded = decodeMemReadArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const { gpa: start, length } = decoded.value;
@@ -125,37 +135,45 @@ const memRead: OpHandler = (_vcpu, ctx, args) => {
   return filled(length, (bytes, at) => bytes.set(source, at));
 };
 
-const PROTECT_STATUS = { ok: Status.OK, 'outside-memory': Status.EFAULT, overlap: Status.EEXIST, full: Status.EBUSY, 'not-found': Status.ENOENT } as const;
+const PROTECT_STATUS = {
+  ok: Status.OK, 'outside-memory': Status.EFAULT, overlap: Status.EEXIST, full: Status.EBUSY, 'not-found': Status.ENOENT,
+  sealed: Status.EPERM, 'shared-page': Status.EBUSY,
+} as const;
 
-const protect: OpHandler = (vcpu, ctx, args) => {
+function protectWith(sealed: boolean): OpHandler {
+  return (caller, ctx, args) => {
+    const decoded = decodeRangeArgs(args.args());
+    if (!decoded.ok) return decoded.error.status;
+    const { gpa: start, length } = decoded.value;
+    const result = ctx.protectedRanges.protect(start, length, sealed);
+    const range = `${hex(start)}-${hex(start + length - 1n)}`;
+    if (result === 'ok') caller.log('info', 'ept', sealed ? `Sealed ${range} against guest writes until the VM restarts` : `Protected ${range} against guest writes`);
+    return PROTECT_STATUS[result];
+  };
+}
+
+const unprotect: OpHandler = (caller, ctx, args) => {
   const decoded = decodeRangeArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
-  const { gpa: start, length } = decoded.value;
-  const result = ctx.protectedRanges.protect(start, length);
-  if (result === 'ok') vcpu.log.write('info', 'ept', `Protected ${hex(start)}-${hex(start + length - 1n)} against guest writes`);
-  return PROTECT_STATUS[result];
-};
-
-const unprotect: OpHandler = (vcpu, ctx, args) => {
-  const decoded = decodeRangeArgs(args.args());
-  if (!decoded.ok) return decoded.error.status;
+  const range = `${hex(decoded.value.gpa)}+${hex(decoded.value.length)}`;
   const result = ctx.protectedRanges.unprotect(decoded.value.gpa, decoded.value.length);
-  if (result === 'ok') vcpu.log.write('info', 'ept', `Unprotected ${hex(decoded.value.gpa)}+${hex(decoded.value.length)}`);
+  if (result === 'ok') caller.log('info', 'ept', `Unprotected ${range}`);
+  if (result === 'sealed') caller.log('warn', 'ept', `Refused to unprotect sealed ${range}`);
   return PROTECT_STATUS[result];
 };
 
-const protectedList: OpHandler = (_vcpu, ctx, args) => noArgs(args, () => encodeProtected(ctx.protectedRanges.list()));
+const protectedList: OpHandler = (_caller, ctx, args) => noArgs(args, () => encodeProtected(ctx.protectedRanges.list()));
 
-const statsReset: OpHandler = (vcpu, ctx, args) => {
+const statsReset: OpHandler = (caller, ctx, args) => {
   const target = vcpuIndex(ctx, args, true);
   if (target === undefined) return Status.EINVAL;
   const vcpus = target === ALL_VCPUS ? [...Array(ctx.shared.vcpus).keys()] : [target];
   for (const v of vcpus) ctx.shared.resetExitCounts(v);
-  vcpu.log.write('info', 'vmc', `Exit counters reset (${target === ALL_VCPUS ? 'all vCPUs' : `vCPU ${target}`})`);
+  caller.log('info', 'vmc', `Exit counters reset (${target === ALL_VCPUS ? 'all vCPUs' : `vCPU ${target}`})`);
   return Status.OK;
 };
 
-const logLevel: OpHandler = (_vcpu, ctx, args) => {
+const logLevel: OpHandler = (_caller, ctx, args) => {
   const decoded = decodeLogLevelArgs(args.args());
   if (!decoded.ok) return decoded.error.status;
   const previous = Atomics.load(ctx.shared.control, Control.LOG_LEVEL);
@@ -163,7 +181,29 @@ const logLevel: OpHandler = (_vcpu, ctx, args) => {
   return encodeLogLevelResult(previous, Atomics.load(ctx.shared.control, Control.LOG_LEVEL));
 };
 
-const echo: OpHandler = (_vcpu, _ctx, args) => echoArgsStatus(args.argLength) ?? args;
+const echo: OpHandler = (_caller, _ctx, args) => echoArgsStatus(args.argLength) ?? args;
+
+const dis: OpHandler = (caller, _ctx, args) => {
+  const decoded = decodeDisArgs(args.args());
+  if (!decoded.ok) return decoded.error.status;
+  const result = disassemble(caller, decoded.value);
+  return typeof result === 'number' ? result : encodeDis(result);
+};
+
+/** RBP's index in a snapshot's GPRs (RAX, RCX, RDX, RBX, RSP, RBP, ...: the ModRM order). */
+const GPR_RBP = 5;
+
+/** The RBP chain of a vCPU, read through its own paging as the caller may read it. */
+const bt: OpHandler = (caller, ctx, args) => {
+  const decoded = decodeBtArgs(args.args());
+  if (!decoded.ok) return decoded.error.status;
+  const target = decoded.value.vcpu;
+  if (target >= ctx.shared.vcpus) return Status.EINVAL;
+  const s = snapshot(caller, ctx, target);
+  const space = { memory: ctx.shared.memory, cr3: (s.cr0 & BIG_CR0_PG) !== 0n ? s.cr3 : undefined, cpl: caller.cpl };
+  const walked = backtrace(space, s.rip, s.gprs[GPR_RBP]!, decoded.value.maxFrames);
+  return filled(btSize(walked.frames.length), (bytes, at) => encodeBt({ vcpu: target, stop: walked.stop, sequence: s.sequence, frames: walked.frames }, bytes, at));
+};
 
 const HANDLERS = new Map<number, OpHandler>([
   [Op.HELLO, hello],
@@ -173,21 +213,24 @@ const HANDLERS = new Map<number, OpHandler>([
   [Op.LOG_READ, logRead],
   [Op.TRANSLATE, translate],
   [Op.MEM_READ, memRead],
-  [Op.PROTECT, protect],
   [Op.UNPROTECT, unprotect],
   [Op.PROTECTED, protectedList],
   [Op.STATS_RESET, statsReset],
   [Op.LOG_LEVEL, logLevel],
   [Op.ECHO, echo],
+  [Op.DIS, dis],
+  [Op.BT, bt],
+  [Op.PROTECT, protectWith(false)],
+  [Op.SEAL, protectWith(true)],
 ]);
 
 const OP_LIST = [...Object.entries(Op)].map(([name, op]) => ({ op, name, privileged: PRIVILEGED_OPS.has(op) }));
-HANDLERS.set(Op.OPS, (_vcpu, _ctx, args) => noArgs(args, () => filled(opsSize(OP_LIST.length), (bytes, at) => encodeOps(OP_LIST, bytes, at))));
+HANDLERS.set(Op.OPS, (_caller, _ctx, args) => noArgs(args, () => filled(opsSize(OP_LIST.length), (bytes, at) => encodeOps(OP_LIST, bytes, at))));
 
 /** Run one op for a caller at `cpl`: ENOSYS for an unknown op, EPERM for a privileged one at CPL 3. */
-export function runOp(vcpu: Vcpu, ctx: ServiceContext, op: number, args: OpArgs): OpAnswer {
+export function runOp(caller: Caller, ctx: ServiceContext, op: number, args: OpArgs): OpAnswer {
   const handler = HANDLERS.get(op);
   if (!handler) return Status.ENOSYS;
-  if (vcpu.vmcs.guestCpl !== 0 && PRIVILEGED_OPS.has(op as Op)) return Status.EPERM;
-  return handler(vcpu, ctx, args);
+  if (caller.cpl !== 0 && PRIVILEGED_OPS.has(op as Op)) return Status.EPERM;
+  return handler(caller, ctx, args);
 }

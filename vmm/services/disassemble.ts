@@ -1,0 +1,77 @@
+/**
+ * DIS: guest code decoded and formatted by iced-x86 in the VMM, so the guest needs no
+ * disassembler (spec.md section 4, "DIS"). iced-x86 is a WebAssembly module: it is loaded the
+ * first time a guest asks, not in every vCPU worker at start.
+ */
+import { createRequire } from 'node:module';
+import { DisStop, DisSyntax, MAX_INSTRUCTION_BYTES, Status } from '../../shell-protocol/constants.js';
+import type { DisArgsValue, DisInsnValue, DisValue } from '../../shell-protocol/ops.js';
+import type { AddressSpace } from './caller.js';
+import { readVirtual } from './guest-buffer.js';
+
+type Iced = typeof import('iced-x86');
+type Formatter = InstanceType<Iced['Formatter']>;
+
+let iced: Iced | undefined;
+const formatters = new Map<DisSyntax, Formatter>();
+
+function load(): Iced {
+  iced ??= createRequire(import.meta.url)('iced-x86') as Iced;
+  return iced;
+}
+
+function formatter(syntax: DisSyntax): Formatter {
+  let f = formatters.get(syntax);
+  if (!f) {
+    const { Formatter, FormatterSyntax } = load();
+    f = new Formatter(syntax === DisSyntax.ATT ? FormatterSyntax.Gas : FormatterSyntax.Intel);
+    f.uppercaseHex = false;
+    f.branchLeadingZeros = false;
+    if (syntax === DisSyntax.INTEL) {
+      f.spaceAfterOperandSeparator = true;
+      f.hexPrefix = '0x';
+      f.hexSuffix = '';
+    }
+    formatters.set(syntax, f);
+  }
+  return f;
+}
+
+const U64_END = 1n << 64n;
+
+/**
+ * Decode `args.count` instructions at `args.address` in `space`: the DIS result, or EFAULT when not
+ * even the first instruction can be read whole.
+ */
+export function disassemble(space: AddressSpace, args: DisArgsValue): DisValue | Status {
+  const room = U64_END - args.address;
+  const wanted = args.count * MAX_INSTRUCTION_BYTES;
+  const code = new Uint8Array(room < BigInt(wanted) ? Number(room) : wanted);
+  const readable = readVirtual(space, args.address, code);
+  if (readable === 0) return Status.EFAULT;
+  const { Code, Decoder, DecoderError, DecoderOptions } = load();
+  const decoder = new Decoder(64, code.subarray(0, readable), DecoderOptions.None);
+  const format = formatter(args.syntax);
+  const instructions: DisInsnValue[] = [];
+  let next = args.address;
+  try {
+    decoder.ip = args.address;
+    while (instructions.length < args.count && decoder.canDecode) {
+      const at = decoder.position;
+      const insn = decoder.decode();
+      try {
+        // Bytes ran out inside the instruction: the rest lies on a page the caller cannot read.
+        if (decoder.lastError === DecoderError.NoMoreBytes) break;
+        const invalid = insn.code === Code.INVALID;
+        instructions.push({ address: next, bytes: code.slice(at, at + insn.length), invalid, text: invalid ? '(bad)' : format.format(insn) });
+        next += BigInt(insn.length);
+      } finally {
+        insn.free();
+      }
+    }
+  } finally {
+    decoder.free();
+  }
+  if (instructions.length === 0) return Status.EFAULT;
+  return { nextAddress: next, stop: instructions.length === args.count ? DisStop.COUNT : DisStop.UNMAPPED, instructions };
+}
