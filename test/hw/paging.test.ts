@@ -19,7 +19,7 @@ function tables(leaf: bigint, upper = P | W | U): GuestMemory {
   return memory;
 }
 
-const request = { cr3: 0x1000, write: false, fetch: false, user: true, writeProtect: true, noExecute: true };
+const request = { cr3: 0x1000, write: false, fetch: false, user: true, writeProtect: true, noExecute: true, inspect: false };
 
 function translate(memory: GuestMemory, va: number, options: Partial<typeof request> = {}): WalkResult {
   return walk(memory, va, { ...request, ...options }, new WalkResult());

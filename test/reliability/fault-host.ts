@@ -4,7 +4,7 @@
  * left behind, this process would not exit; the test waits for it to.
  */
 import { createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 
 const [name, hangMs] = process.argv.slice(2);
 const vm = createVm({ vcpus: 2, kernel: testImage(name!), initrd: '' });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Vm, createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 const FLOOD_BYTES = 10 * 2 ** 20;

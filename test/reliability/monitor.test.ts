@@ -10,7 +10,7 @@ import { EXIT_REASON_COUNT, ExitReason } from '../../shell-protocol/exit-reasons
 import { App } from '../../tui/components/App.js';
 import { Gpr } from '../../vmm/hw/state.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 /** As test/vmm/images/mixed-calls.c: its calls per vCPU, and the registers it tags before each. */

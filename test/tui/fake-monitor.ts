@@ -30,7 +30,7 @@ export function snapshot(vcpu: number, sequence: bigint, rip: bigint): RegisterS
 }
 
 export class FakeMonitor implements VmMonitor {
-  readonly config: Required<VmConfig> = { vcpus: 2, memoryBytes: 64 << 20, stealth: false, logLevel: 'info', guestImage: '', timerIntervalMs: 10 };
+  readonly config: Required<VmConfig> = { vcpus: 2, memoryBytes: 64 << 20, stealth: false, logLevel: 'info', kernel: '', initrd: '', commandLine: '' };
   state: VmState = 'running';
   readonly com1 = new FakePort();
   readonly com2 = new FakePort();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 interface Seen { vector: number; error: bigint; cr2: bigint; ripOffset: bigint; length: bigint }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { Gpr } from '../../vmm/hw/state.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 let vm: Vm | undefined;

@@ -183,6 +183,7 @@ export class Cpu extends CpuState {
       flushTlb(this);
       updateMode(this);
     }
+    this.refreshSingleStep();
     if (v.entryInterruptionInfo < INTERRUPTION_VALID) return;
     const info = v.entryInterruptionInfo;
     v.entryInterruptionInfo = 0;
@@ -214,9 +215,9 @@ export class Cpu extends CpuState {
     if (this.vmcs.interruptWindowExiting && (this.flags & Flag.IF) !== 0 && !this.interruptShadow) this.vmExit(ExitReason.INTERRUPT_WINDOW, 0, 0);
   }
 
-  /** Whether instructions must run one at a time (monitor trap flag, TF, an interrupt shadow, DR7). */
-  private get stepping(): boolean {
-    return this.vmcs.monitorTrapFlag || (this.flags & Flag.TF) !== 0 || this.interruptShadow || this.breakpointsEnabled;
+  /** Recompute `singleStep` from what it stands for. */
+  private refreshSingleStep(): void {
+    this.singleStep = this.vmcs.monitorTrapFlag || this.interruptShadow || this.breakpointsEnabled;
   }
 
   /**
@@ -233,7 +234,7 @@ export class Cpu extends CpuState {
         // What must be seen at once: a host kick, another vCPU's EPT change, an open interrupt window.
         if (attention[this.attentionIndex] !== 0 || epoch[0] !== this.epochSeen) break;
         if (this.vmcs.interruptWindowExiting && (this.flags & Flag.IF) !== 0) break;
-        if (this.stepping) this.stepOne();
+        if (this.singleStep || (this.flags & Flag.TF) !== 0) this.stepOne();
         else this.runBlock();
       }
     }
@@ -256,6 +257,7 @@ export class Cpu extends CpuState {
       this.unwind(error);
     }
     if (shadow) this.interruptShadow = false;
+    this.refreshSingleStep();
     if (trap && this.retired > start) {
       // TF: a single-step trap (#DB, DR6.BS) after the instruction (SDM 17.3.1.4).
       this.dr[4] = this.dr[4]! | (1n << 14n);

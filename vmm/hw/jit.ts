@@ -20,7 +20,7 @@ import * as data from './exec/data.js';
 import * as operands from './exec/operands.js';
 import * as shift from './exec/shift.js';
 import * as stack from './exec/stack.js';
-import { LF, condition } from './flags.js';
+import { LF, cf, condition } from './flags.js';
 import { Ea, HIGH_BYTE_BASE, type Insn } from './insn.js';
 
 export const JIT_THRESHOLD = 32;
@@ -32,10 +32,29 @@ const HELPERS = {
   read8: access.read8, read16: access.read16, read32: access.read32, read64: access.read64,
   write8: access.write8, write16: access.write16, write32: access.write32, write64: access.write64,
   address: operands.address, offset: operands.offset, alu: alu.alu, alu64: alu.alu64, condition,
-  push: operands.push, pop: operands.pop, fault: access.fault,
+  push: operands.push, pop: operands.pop, fault: access.fault, cf,
 };
 
 const CANONICAL = 2 ** 47;
+const RSP = 4;
+const RBP = 5;
+/** The stack pointer as a number, #SS(0) if it is not canonical. */
+const CHECK_SP = `if (sp < ${-CANONICAL} || sp >= ${CANONICAL}) H.fault(c, 12, 0);`;
+const STACK_TOP = `const sp = r[${RSP * 2 + 1}] * 4294967296 + (r[${RSP * 2}] >>> 0); ${CHECK_SP}`;
+
+function setRsp(value: string): string {
+  return `{ const n = ${value}; r[${RSP * 2}] = n | 0; r[${RSP * 2 + 1}] = Math.floor(n / 4294967296) | 0; }`;
+}
+
+/** #GP(0) for a non-canonical branch target, before anything changes. */
+function checkTarget(t: string): string {
+  return `if (${t} < ${-CANONICAL} || ${t} >= ${CANONICAL}) H.fault(c, 13, 0);`;
+}
+
+/** PUSH of a 64-bit value in 64-bit mode: the store first, then RSP. */
+function push64(lo: string, hi: string): string {
+  return `{ const sp = r[${RSP * 2 + 1}] * 4294967296 + (r[${RSP * 2}] >>> 0) - 8; ${CHECK_SP} H.write64(c, sp, ${lo}, ${hi}); ${setRsp('sp')} }`;
+}
 
 /** JavaScript for register n as an operand of `size` (8: the low half). */
 function reg(n: number, size: number): string {
@@ -263,6 +282,16 @@ function inline(i: Insn, k: number): { code: string; stores: boolean } | undefin
       : alu32(alu.Alu.SUB, '0', `r[${i.rm * 2}]`, (res) => `r[${i.rm * 2}] = ${res}; r[${i.rm * 2 + 1}] = 0;`);
     return { code: body!, stores: false };
   }
+  if (exec === alu.incDec && !i.mem && size >= 4) {
+    const inc = i.op === 0;
+    const rest = s8
+      ? `const xl = r[${i.rm * 2}]; const xh = r[${i.rm * 2 + 1}]; const s = (xl >>> 0) ${inc ? '+' : '-'} 1; const zl = s | 0; ` +
+        `const zh = (xh ${inc ? '+ (s >= 4294967296 ? 1 : 0)' : '- (s < 0 ? 1 : 0)'}) | 0; ` +
+        `c.lfSize = 8; c.lfA = xl; c.lfAHi = xh; c.lfB = 1; c.lfBHi = 0; c.lfRes = zl; c.lfResHi = zh; r[${i.rm * 2}] = zl; r[${i.rm * 2 + 1}] = zh;`
+      : `const x = r[${i.rm * 2}]; const z = (x ${inc ? '+' : '-'} 1) | 0; c.lfSize = 4; c.lfA = x; c.lfB = 1; c.lfRes = z; r[${i.rm * 2}] = z; r[${i.rm * 2 + 1}] = 0;`;
+    // CF is kept: read it from the previous operation's lazy flags first.
+    return { code: `{ const kept = H.cf(c) ? 1 : 0; ${rest} c.lfOp = ${inc ? LF.INC : LF.DEC}; c.lfAux = kept; }`, stores: false };
+  }
   if (exec === alu.notRm && !i.mem && size >= 4) {
     return { code: `r[${i.rm * 2}] = ~r[${i.rm * 2}]; r[${i.rm * 2 + 1}] = ${s8 ? `~r[${i.rm * 2 + 1}]` : '0'};`, stores: false };
   }
@@ -271,12 +300,27 @@ function inline(i: Insn, k: number): { code: string; stores: boolean } | undefin
     const move = `r[${i.reg * 2}] = r[${i.rm * 2}]; r[${i.reg * 2 + 1}] = ${s8 ? `r[${i.rm * 2 + 1}]` : '0'};`;
     return { code: `if (H.condition(c, ${i.op})) { ${move} }${s8 ? '' : ` else r[${i.reg * 2 + 1}] = 0;`}`, stores: false };
   }
-  if (exec === stack.pushReg && s8) return { code: `H.push(c, 8, r[${i.reg * 2}], r[${i.reg * 2 + 1}]);`, stores: true };
-  if (exec === stack.popReg && s8) return { code: `r[${i.reg * 2}] = H.pop(c, 8); r[${i.reg * 2 + 1}] = c.memHi;`, stores: false };
+  if (exec === stack.pushReg && s8) return { code: push64(`r[${i.reg * 2}]`, `r[${i.reg * 2 + 1}]`), stores: true };
+  if (exec === stack.pushImm && s8) return { code: push64(`${i.imm}`, `${i.immHi}`), stores: true };
+  if (exec === stack.popReg && s8) {
+    // RSP moves first, so POP RSP leaves the popped value in RSP.
+    return { code: `{ ${STACK_TOP} const lo = H.read64(c, sp); const hi = c.memHi; ${setRsp('sp + 8')} r[${i.reg * 2}] = lo; r[${i.reg * 2 + 1}] = hi; }`, stores: false };
+  }
+  if (exec === stack.leave && s8) {
+    return { code: `{ const sp = r[${RBP * 2 + 1}] * 4294967296 + (r[${RBP * 2}] >>> 0); ${CHECK_SP} const lo = H.read64(c, sp); const hi = c.memHi; ${setRsp('sp + 8')} r[${RBP * 2}] = lo; r[${RBP * 2 + 1}] = hi; }`, stores: false };
+  }
+  if (exec === branch.ret) {
+    return { code: `{ ${STACK_TOP} const lo = H.read64(c, sp); const t = c.memHi * 4294967296 + (lo >>> 0); ${checkTarget('t')} ${setRsp(`sp + ${8 + i.imm}`)} c.rip = t; }`, stores: false };
+  }
+  if (exec === branch.callIndirect || exec === branch.jmpIndirect) {
+    const target = i.mem ? `{ ${addressOf(i, k)} } const tl = H.read64(c, a); const t = c.memHi * 4294967296 + (tl >>> 0);` : `const t = r[${i.rm * 2 + 1}] * 4294967296 + (r[${i.rm * 2}] >>> 0);`;
+    const call = exec === branch.callIndirect ? push64(`${i.next | 0}`, `${Math.floor(i.next / 4294967296) | 0}`) : '';
+    return { code: `{ ${target} ${checkTarget('t')} ${call} c.rip = t; }`, stores: exec === branch.callIndirect };
+  }
   if (exec === branch.jcc && i.target >= -CANONICAL && i.target < CANONICAL) return { code: `c.rip = H.condition(c, ${i.op}) ? ${i.target} : ${i.next};`, stores: false };
   if (exec === branch.jmpRel && i.target >= -CANONICAL && i.target < CANONICAL) return { code: `c.rip = ${i.target};`, stores: false };
   if (exec === branch.callRel && i.target >= -CANONICAL && i.target < CANONICAL) {
-    return { code: `H.push(c, 8, ${i.next | 0}, ${Math.floor(i.next / 4294967296) | 0}); c.rip = ${i.target};`, stores: true };
+    return { code: `${push64(`${i.next | 0}`, `${Math.floor(i.next / 4294967296) | 0}`)} c.rip = ${i.target};`, stores: true };
   }
   return undefined;
 }

@@ -116,6 +116,11 @@ export class CpuState {
   nmiBlocked = false;
   /** DR7 enables a breakpoint (L0-L3/G0-G3): instructions then run one at a time to check them. */
   breakpointsEnabled = false;
+  /**
+   * Instructions must run one at a time: the monitor trap flag, an interrupt shadow or DR7 asks
+   * for it (TF is checked apart). Kept up to date where those change, so the run loop reads one field.
+   */
+  singleStep = false;
 
   constructor() {
     this.resetSegments();

@@ -299,6 +299,7 @@ export function movToDr(c: Cpu, i: Insn): void {
   if (n >= 4 && value >> 32n !== 0n) fault(c, Vector.GP, 0);
   c.dr[n] = n === 4 ? value | 0xffff0ff0n : n === 5 ? (value | 0x400n) & ~0xd000n : value;
   c.breakpointsEnabled = (c.dr[5]! & 0xffn) !== 0n;
+  if (c.breakpointsEnabled) c.singleStep = true;
   c.rip = i.next;
 }
 
@@ -430,7 +431,7 @@ export function movToSreg(c: Cpu, i: Insn): void {
   if (i.reg === Seg.CS) fault(c, Vector.UD);
   const selector = i.mem ? load(c, address(c, i), 2) : getReg(c, i.rm, 2);
   loadSegment(c, i.reg, selector);
-  if (i.reg === Seg.SS) c.interruptShadow = true;
+  if (i.reg === Seg.SS) c.interruptShadow = c.singleStep = true;
   c.rip = i.next;
 }
 
@@ -441,7 +442,7 @@ export function pushSreg(c: Cpu, i: Insn): void {
 export function popSreg(c: Cpu, i: Insn): void {
   const selector = pop(c, i.size) & 0xffff;
   loadSegment(c, i.op, selector);
-  if (i.op === Seg.SS) c.interruptShadow = true;
+  if (i.op === Seg.SS) c.interruptShadow = c.singleStep = true;
   c.rip = i.next;
 }
 
@@ -576,7 +577,7 @@ export function cli(c: Cpu): void {
 /** STI: interrupts are blocked until after the next instruction (the STI shadow). */
 export function sti(c: Cpu, i: Insn): void {
   if ((c.cr0 & Cr0.PE) !== 0 && c.cpl > iopl(c)) fault(c, Vector.GP, 0);
-  if ((c.flags & Flag.IF) === 0) c.interruptShadow = true;
+  if ((c.flags & Flag.IF) === 0) c.interruptShadow = c.singleStep = true;
   c.flags |= Flag.IF;
   c.rip = i.next;
 }
