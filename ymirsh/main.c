@@ -14,9 +14,6 @@
 #include "transport.h"
 #include "vmcall.h"
 
-#ifndef YMIRSH_DATA_DEVICE
-#define YMIRSH_DATA_DEVICE YMIR_DATA_DEVICE
-#endif
 
 enum { EXIT_NO_VMM = 69, SCRIPT_MAX = 256 * 1024 };
 
@@ -200,6 +197,16 @@ static int script_file(const char *path, const struct options *o)
 	return run_script(text, '\n', o);
 }
 
+/* COM2, or in the native test build the descriptor the test reads. */
+static int open_data_channel(void)
+{
+#ifdef YMIRSH_DATA_FD
+	return YMIRSH_DATA_FD;
+#else
+	return (int)sys_open(YMIR_DATA_DEVICE, O_WRONLY | O_NOCTTY);
+#endif
+}
+
 static int run(int argc, char **argv)
 {
 	struct options o = { 0, 0, 0, 0 };
@@ -207,8 +214,8 @@ static int run(int argc, char **argv)
 	int parsed = parse_options(argc, argv, &o);
 
 	if (parsed >= 0) return parsed;
-	if (o.json && (data_fd = (int)sys_open(YMIRSH_DATA_DEVICE, O_WRONLY | O_NOCTTY)) < 0)
-		return print("ymirsh: %s: %s (the data channel of --json)\n", YMIRSH_DATA_DEVICE, errno_text(-data_fd)), EXIT_USAGE;
+	if (o.json && (data_fd = open_data_channel()) < 0)
+		return print("ymirsh: %s: %s (the data channel of --json)\n", YMIR_DATA_DEVICE, errno_text(-data_fd)), EXIT_USAGE;
 	vmcall_on_ud(no_vmm);
 	probe(&p);
 	if (p.rax != 0 || p.magic != YMIR_VMC_MAGIC) {
