@@ -214,8 +214,6 @@ static int run(int argc, char **argv)
 	int parsed = parse_options(argc, argv, &o);
 
 	if (parsed >= 0) return parsed;
-	if (o.json && (data_fd = open_data_channel()) < 0)
-		return print("ymirsh: %s: %s (the data channel of --json)\n", YMIR_DATA_DEVICE, errno_text(-data_fd)), EXIT_USAGE;
 	vmcall_on_ud(no_vmm);
 	probe(&p);
 	if (p.rax != 0 || p.magic != YMIR_VMC_MAGIC) {
@@ -225,6 +223,9 @@ static int run(int argc, char **argv)
 		return EXIT_NO_VMM;
 	}
 	if (p.major != YMIR_VMC_ABI_MAJOR) return print("ymirsh: the VMM speaks VMCALL ABI %u.%u, ymirsh ABI %u\n", p.major, p.minor, YMIR_VMC_ABI_MAJOR), EXIT_NO_VMM;
+	/* Only once a ymir VMM answered: on another machine COM2 may be a real serial port. */
+	if (o.json && (data_fd = open_data_channel()) < 0)
+		return print("ymirsh: %s: %s (the data channel of --json)\n", YMIR_DATA_DEVICE, errno_text(-data_fd)), EXIT_USAGE;
 	if (o.commands) return run_script(o.commands, ';', &o);
 	if (o.file) return script_file(o.file, &o);
 	print("ymirsh: connected to the VMM over VMCALL, ABI %u.%u. Type help.\n", p.major, p.minor);
