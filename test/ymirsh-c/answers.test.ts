@@ -50,7 +50,7 @@ describe('the C ymirsh, answered by the golden vectors', () => {
   });
 
   it('shows each range of PROTECTED as the TypeScript ymirsh did, and marks the sealed one', async () => {
-    const [{ c, ts }] = await both(['protected'], goldenVmm());
+    const [{ c, ts }] = (await both(['protected'], goldenVmm())) as [Awaited<ReturnType<typeof both>>[number]];
     const rows = ts.text.split('\n');
     expect(c.text).toBe([rows[0], rows[1], `${rows[2]}  sealed`, ...rows.slice(3)].join('\n'));
     expect(c.data).toEqual((asJson(ts.data) as object[]).map((r, i) => ({ ...r, sealed: i === 1 })));
@@ -79,7 +79,7 @@ describe('the C ymirsh, answered by the golden vectors', () => {
       expect(c.text, line).toBe(ts.text);
       expect([c.status, ts.status], line).toEqual([1, 1]);
     }
-    const [{ c }] = await both(['x/2xg 0x7f0000001000'], goldenVmm({ [Op.MEM_READ]: Status.EPERM }));
+    const [{ c }] = (await both(['x/2xg 0x7f0000001000'], goldenVmm({ [Op.MEM_READ]: Status.EPERM }))) as [Awaited<ReturnType<typeof both>>[number]];
     expect(c.text).toBe('x: EPERM: reading page 0x7f0000001000 needs root (CPL 0)\n');
   });
 

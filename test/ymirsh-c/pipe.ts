@@ -159,7 +159,8 @@ export function runYmirsh(binary: string, args: readonly string[], options: RunO
       }
       child.stdin.end();
     };
-    const [toHost, fromHost, channel] = [child.stdio[3], child.stdio[4], child.stdio[5]] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream, NodeJS.ReadableStream];
+    const stdio = child.stdio as unknown as readonly unknown[];
+    const [toHost, fromHost, channel] = [stdio[3], stdio[4], stdio[5]] as [NodeJS.ReadableStream, NodeJS.WritableStream, NodeJS.ReadableStream];
     toHost.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (let length = frameLength(pending); length !== undefined; length = frameLength(pending)) {

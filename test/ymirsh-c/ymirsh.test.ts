@@ -7,7 +7,7 @@ import { ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { gpa } from '../../vmm/hw/address.js';
 import { SNAPSHOT_SLOTS, Snap } from '../../vmm/shared.js';
 import { type FakeVm } from '../vmm-services/fake-caller.js';
-import { goldenVmm, pipeAnswer } from './oracle.js';
+import { pipeAnswer } from './oracle.js';
 import { type Answer, Kind, type Kernel, type RunOptions, build, runYmirsh, vm, vmmAnswer } from './pipe.js';
 
 let binary: string;
