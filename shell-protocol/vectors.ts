@@ -54,7 +54,7 @@ const ARGS: Record<OpName, Uint8Array | undefined> = {
   LOG_LEVEL: encodeLogLevelArgs(LogLevel.WARN),
   ECHO: encodeText('ymir'),
   DIS: encodeDisArgs({ address: 0x401000n, count: 3, syntax: DisSyntax.INTEL }),
-  BT: encodeBtArgs({ vcpu: 0, maxFrames: 16 }),
+  BT: encodeBtArgs({ vcpu: 0, maxFrames: MAX_BT_FRAMES }),
   SEAL: encodeRangeArgs({ gpa: 0x100000n, length: 0x2000n }),
 };
 
