@@ -1,16 +1,14 @@
 /**
- * The same VMM answers for both ymirshes: a fixed VMM that answers every op with its golden
- * vector (shell-protocol/vectors/response-OP.bin), for the C ymirsh over the pipe and for the
- * TypeScript ymirsh's commands through a fake transport, so that the TypeScript ymirsh is the
+ * A fixed VMM that answers every op with its golden vector (shell-protocol/vectors/response-OP.bin)
+ * for the C ymirsh over the pipe, and what the TypeScript ymirsh — the first implementation of
+ * these commands — printed for the same answers (recorded in typescript-answers.json), the
  * oracle of every text and JSON answer the C one prints.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABI_MAJOR, ABI_MINOR, ALL_FEATURES, MAX_MESSAGE_SIZE, Op, type OpName, Status, statusName } from '../../shell-protocol/constants.js';
+import { ABI_MAJOR, ABI_MINOR, ALL_FEATURES, MAX_MESSAGE_SIZE, Op, type OpName } from '../../shell-protocol/constants.js';
 import { ResponseWriter, decodeRequest, decodeResponse } from '../../shell-protocol/codec.js';
 import { decodeLogReadArgs, encodeLogRead } from '../../shell-protocol/ops.js';
-import { COMMANDS, CommandFailed, UsageError, dumpCommand, type Shell } from '../../ymirsh/commands.js';
-import { CallError, OpError, type Transport } from '../../ymirsh/transport.js';
 import type { Answer } from './pipe.js';
 
 const vectors = fileURLToPath(new URL('../../shell-protocol/vectors/', import.meta.url));
@@ -66,45 +64,19 @@ export function pipeAnswer(respond: Responder): Answer {
   };
 }
 
-export interface TsRun {
+export interface Recorded {
   readonly status: number;
   readonly text: string;
   readonly data?: unknown;
 }
 
-/**
- * One command line run by the TypeScript ymirsh's commands against `respond`, with the error
- * handling of its Session.run (ymirsh/main.ts), which that file does not export.
- */
-export function runTypeScript(line: string, respond: Responder): TsRun {
-  let text = '';
-  const transport = {
-    calls: 0,
-    probe: () => ({ major: ABI_MAJOR, minor: ABI_MINOR, features: ALL_FEATURES, maxMessage: MAX_MESSAGE_SIZE }),
-    hello: () => 0,
-    call: (entries: readonly { op: number; args?: Uint8Array }[]) => entries.map((e) => {
-      const a = respond(e.op, e.args ?? new Uint8Array(0));
-      return { op: e.op, status: a.status, data: a.data, neededLength: a.data.length };
-    }),
-    one: (op: number, args?: Uint8Array) => {
-      const a = respond(op, args ?? new Uint8Array(0));
-      if (a.status !== Status.OK) throw new OpError(op, a.status);
-      return a.data;
-    },
-  } as unknown as Transport;
-  const shell = { transport, rt: undefined, print: (t: string) => { text += t; }, keyPressed: () => true } as unknown as Shell;
-  const [name = '', ...args] = line.trim().split(/\s+/);
-  const command = COMMANDS.find((c) => c.name === name) ?? dumpCommand(name);
-  if (!command) return { status: 2, text: `ymirsh: ${name}: unknown command (try help)\n` };
-  try {
-    const result = command.run(shell, args);
-    return { status: 0, text, data: result.data };
-  } catch (error) {
-    if (error instanceof UsageError) return { status: 2, text: `${text}${command.name}: ${error.message}\nusage: ${command.usage}\n` };
-    if (error instanceof CommandFailed || error instanceof CallError) return { status: 1, text: `${text}${command.name}: ${error.message}\n` };
-    if (error instanceof OpError) return { status: 1, text: `${text}${command.name}: ${statusName(error.status)}\n` };
-    throw error;
-  }
+const recording = JSON.parse(readFileSync(new URL('./typescript-answers.json', import.meta.url), 'utf8')) as Record<string, Record<string, Recorded>>;
+
+/** What the TypeScript ymirsh printed and reported for `line` in `scenario` (see scenarios.ts). */
+export function recorded(scenario: string, line: string): Recorded {
+  const answer = recording[scenario]?.[line];
+  if (!answer) throw new Error(`no recorded answer for ${scenario}: ${line}`);
+  return answer;
 }
 
 /** Split a script run's console output into what each `ymirsh> LINE` printed. */
