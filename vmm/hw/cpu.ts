@@ -233,7 +233,7 @@ export class Cpu extends CpuState {
       for (let n = 0; n < BLOCKS_PER_POLL && this.retired < end; n++) {
         // What must be seen at once: a host kick, another vCPU's EPT change, an open interrupt window.
         if (attention[this.attentionIndex] !== 0 || epoch[0] !== this.epochSeen) break;
-        if (this.vmcs.interruptWindowExiting && (this.flags & Flag.IF) !== 0) break;
+        if (this.vmcs.interruptWindowExiting && (this.flags & Flag.IF) !== 0 && !this.interruptShadow) break;
         if (this.singleStep || (this.flags & Flag.TF) !== 0) this.stepOne();
         else this.runBlock();
       }

@@ -158,7 +158,7 @@ function deliverLong(c: Cpu, e: Event): void {
   // The handler's code segment: a present 64-bit code segment with DPL <= CPL.
   if ((selector & ~3) === 0) fault(c, Vector.GP, (e.type === EventType.EXTERNAL_INTERRUPT ? 1 : 0));
   const at = descriptorAddress(c, selector);
-  if (at < 0) fault(c, Vector.GP, (selector & ~3) | (e.type === EventType.EXTERNAL_INTERRUPT ? 1 : 0));
+  if (at === undefined) fault(c, Vector.GP, (selector & ~3) | (e.type === EventType.EXTERNAL_INTERRUPT ? 1 : 0));
   const d = readDescriptor(c, at, c.scratchDescriptor);
   const ar = accessRights(d.hi);
   const csDpl = (ar >>> SegAttr.DPL_SHIFT) & 3;

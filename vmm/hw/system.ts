@@ -47,16 +47,17 @@ export function descriptorLimit(lo: number, hi: number): number {
 }
 
 /**
- * The linear address of the descriptor `selector` names (GDT, or the LDT when TI is set), or -1
- * when it lies beyond the table's limit. `width` is 8, or 16 for a 64-bit system descriptor.
+ * The linear address of the descriptor `selector` names (GDT, or the LDT when TI is set), or
+ * undefined when it lies beyond the table's limit (a kernel's table in the upper canonical half
+ * has a negative address). `width` is 8, or 16 for a 64-bit system descriptor.
  */
-export function descriptorAddress(c: Cpu, selector: number, width = 8): number {
+export function descriptorAddress(c: Cpu, selector: number, width = 8): number | undefined {
   const index = selector & ~7;
   const ldt = (selector & 4) !== 0;
   const base = ldt ? c.segBase[Seg.LDTR]! : c.gdtrBase;
   const limit = ldt ? c.segLimit[Seg.LDTR]! : c.gdtrLimit;
-  if (ldt && (c.segAttr[Seg.LDTR]! & SegAttr.UNUSABLE) !== 0) return -1;
-  if (index + width - 1 > limit) return -1;
+  if (ldt && (c.segAttr[Seg.LDTR]! & SegAttr.UNUSABLE) !== 0) return undefined;
+  if (index + width - 1 > limit) return undefined;
   return base + index;
 }
 
@@ -112,7 +113,7 @@ export function loadSegment(c: Cpu, seg: number, selector: number): void {
     return;
   }
   const at = descriptorAddress(c, selector);
-  if (at < 0) fault(c, Vector.GP, selector & ~3);
+  if (at === undefined) fault(c, Vector.GP, selector & ~3);
   const d = readDescriptor(c, at, c.scratchDescriptor);
   const ar = accessRights(d.hi);
   const dpl = (ar >>> SegAttr.DPL_SHIFT) & 3;
@@ -146,7 +147,7 @@ export function loadCodeSegment(c: Cpu, selector: number, newCpl: number): void 
   }
   if ((selector & ~3) === 0) fault(c, Vector.GP, 0);
   const at = descriptorAddress(c, selector);
-  if (at < 0) fault(c, Vector.GP, selector & ~3);
+  if (at === undefined) fault(c, Vector.GP, selector & ~3);
   const d = readDescriptor(c, at, c.scratchDescriptor);
   const ar = accessRights(d.hi);
   const dpl = (ar >>> SegAttr.DPL_SHIFT) & 3;

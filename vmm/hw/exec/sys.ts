@@ -385,7 +385,7 @@ function loadSystemSegment(c: Cpu, seg: number, selector: number, types: readonl
   const width = (c.efer & Efer.LMA) !== 0 ? 16 : 8;
   if ((selector & 4) !== 0) fault(c, Vector.GP, selector & ~3);
   const at = descriptorAddress(c, selector, width);
-  if (at < 0) fault(c, Vector.GP, selector & ~3);
+  if (at === undefined) fault(c, Vector.GP, selector & ~3);
   const d = readDescriptor(c, at, c.scratchDescriptor);
   const ar = accessRights(d.hi);
   if ((ar & SegAttr.S) !== 0 || !types.includes(ar & SegAttr.TYPE)) fault(c, Vector.GP, selector & ~3);
