@@ -315,6 +315,7 @@ void proc_start_init(void)
 	p->cwd = root_inode;
 	inode_get(root_inode);
 	strlcpy(p->comm, "swapper", sizeof p->comm);
+	this_cpu()->current = p; /* opening the console makes pid 1's group its foreground */
 	struct inode *console;
 	if (fs_lookup(root_inode, "/dev/console", true, &console) == 0) {
 		struct file *f = file_open_inode(console, O_RDWR);
@@ -328,7 +329,6 @@ void proc_start_init(void)
 	} else
 		printk("Warning: unable to open an initial console.\n");
 	static char *envp[] = { "HOME=/", "TERM=linux", 0 };
-	this_cpu()->current = p;
 	printk("Run %s as init process\n", init_path);
 	s64 err = do_execve(init_path, init_argv, envp, false);
 	this_cpu()->current = 0;

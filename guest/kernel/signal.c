@@ -245,11 +245,11 @@ SYSCALL_DEFINE(rt_sigreturn)
 	return (s64)mc->rax;
 }
 
-static int kill_one(struct proc *p, int sig)
+static int kill_one(struct proc *p, int sig, int code)
 {
 	if (sig) {
 		struct proc *self = current_proc();
-		siginfo_t info = { .si_signo = sig, .si_code = SI_USER };
+		siginfo_t info = { .si_signo = sig, .si_code = code };
 		info.si_pid = self->pid;
 		info.si_uid = self->uid;
 		send_signal(p, sig, &info);
@@ -269,7 +269,7 @@ SYSCALL_DEFINE(kill)
 			continue;
 		bool match = pid > 0 ? q->pid == pid : pid == 0 ? q->pgid == self->pgid : pid == -1 ? q->pid != 1 && q != self : q->pgid == -pid;
 		if (match)
-			found += !kill_one(q, sig);
+			found += !kill_one(q, sig, SI_USER);
 	}
 	return found ? 0 : -ESRCH;
 }
@@ -281,7 +281,7 @@ static s64 tgkill(u64 tgid, u64 tid, u64 sig)
 		return -EINVAL;
 	if (!p || p->state == PROC_ZOMBIE || (tgid != (u64)-1 && (int)tgid != p->pid))
 		return -ESRCH;
-	return kill_one(p, (int)sig);
+	return kill_one(p, (int)sig, SI_TKILL);
 }
 
 SYSCALL_DEFINE(tgkill) { return tgkill(a0, a1, a2); }
