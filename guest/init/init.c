@@ -546,7 +546,14 @@ static int run_line(char *line)
 
 /* ---- the interactive loop ---- */
 
-static void on_sigint(int sig) { (void)sig; }
+/* ^C at the prompt: the kernel flushed the line; the shell starts a new one. The flag covers
+ * a ^C that lands while the prompt is being written, before read() can return -EINTR. */
+static volatile int interrupted;
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
 
 static void prompt(void)
 {
@@ -567,8 +574,9 @@ static void interactive(void)
 	}
 	static char line[LINE_MAX + 1];
 	for (;;) {
+		interrupted = 0;
 		prompt();
-		ssize_t n = read(0, line, LINE_MAX);
+		ssize_t n = interrupted ? -EINTR : read(0, line, LINE_MAX);
 		if (n == -EINTR) {
 			fputs_fd(1, "\n");
 			continue;

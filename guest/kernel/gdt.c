@@ -46,7 +46,10 @@ static void gdt_fill(struct percpu *pc)
 	g[GDT_KERNEL_CS32 / 8] = 0x00cf9a000000ffff;
 	g[GDT_KERNEL_CS / 8] = 0x00af9a000000ffff; /* L = 1, D = 0 */
 	g[GDT_KERNEL_DS / 8] = 0x00cf92000000ffff;
-	g[GDT_USER_CS32 / 8] = 0x00cffa000000ffff;
+	/* No 32-bit user code segment: user space cannot enter compatibility mode, so the
+	 * compatibility-mode SYSCALL target (IA32_CSTAR) is never used. The slot must stay here:
+	 * SYSRET takes CS and SS as offsets from its selector. */
+	g[GDT_USER_CS32 / 8] = 0;
 	g[GDT_USER_DS / 8] = 0x00cff2000000ffff;
 	g[GDT_USER_CS / 8] = 0x00affa000000ffff;
 	g[7] = 0;

@@ -64,8 +64,10 @@ describe('ymir-guest under QEMU', () => {
     expect(lines(await g.run('/bin/status 3; echo $?; ./bin/status 4; echo $?\r'))).toEqual(expect.arrayContaining(['3', '4']));
   });
 
-  it('edits the line in canonical mode: DEL and BS erase, ^U kills the line', async () => {
+  it('edits the line in canonical mode: DEL and BS erase, ^U kills the line, ^C at the prompt starts a new one', async () => {
     const g = await boot();
+    await g.run('\x03');
+    expect(g.text().endsWith(`^C\r\n${PROMPT}`)).toBe(true);
     expect(lines(await g.run('echo abX\x7fc\x08d\r'))).toContain('abd');
     expect(lines(await g.run('garbage\x15echo kept\r'))).toContain('kept');
   });
@@ -134,9 +136,10 @@ describe('ymir-guest under QEMU', () => {
     expect(g.text()).toContain('rawtest: window 80x24');
     g.type('a\x03b');
     expect(lines(await g.waitFor(PROMPT, g.text().length))).toContain('61 03 62');
-    // Cooked mode is back: ^C at the prompt echoes and gives a new prompt.
-    await g.run('\x03');
-    expect(g.text().endsWith(`^C\r\n${PROMPT}`)).toBe(true);
+    // Cooked mode is back: echo, and ^C kills the line being typed.
+    // Type-ahead: the line may be echoed before the shell's new prompt, its output after it.
+    expect(await g.run('half a line\x03echo cooked\r', /(\r\n|# )cooked\r\n/)).toMatch(/(\r\n|# )cooked\r\n/);
+    expect(g.text()).not.toContain('sh: half');
   });
 
   it('powers off with poweroff 7: "reboot: Power down", then QEMU exits with 7 << 1 | 1', async () => {
