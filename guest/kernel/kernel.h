@@ -22,7 +22,6 @@
 
 /* printk.c */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vprintk(const char *fmt, va_list ap);
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern volatile int in_panic;
 
@@ -74,7 +73,6 @@ u64 vm_find_free(struct mm *mm, u64 len);
 int handle_user_fault(struct mm *mm, u64 addr, bool write, bool exec);
 int mm_populate(struct mm *mm, u64 addr, u64 len, bool write);
 int vm_map_shared_page(struct mm *mm, u64 va, u64 pa);
-u64 prot_to_pte(u32 prot);
 
 /* uaccess.c and entry.S */
 u64 copy_user(void *dst, const void *src, u64 n);
@@ -94,7 +92,6 @@ void set_kernel_stack(u64 top);
 void idt_init(void);
 void idt_load(void);
 void trap(struct trapframe *tf);
-noreturn void oops(struct trapframe *tf, const char *what);
 void irq_set_handler(int vector, void (*handler)(struct trapframe *));
 #define VECTOR_PIC_BASE 0x20
 #define VECTOR_APIC_TIMER 0xec
@@ -131,7 +128,6 @@ void timer_reprogram(void);
 extern struct uart com1, com2;
 void uart_early_init(struct uart *u);
 void uart_init_irq(struct uart *u);
-void uart_putc_polled(struct uart *u, char c);
 void uart_flush_polled(struct uart *u);
 u32 uart_tx_write(struct uart *u, const u8 *p, u32 n);
 u32 uart_tx_room(struct uart *u);
@@ -150,12 +146,9 @@ noreturn void ap_main(struct percpu *pc);
 
 /* proc.c */
 struct proc *current_proc(void);
-struct proc *proc_alloc(void);
-void proc_free(struct proc *p);
 struct proc *proc_by_pid(int pid);
 noreturn void scheduler(void);
 void swtch(struct context **save, struct context *load);
-void sched(void);
 void yield(void);
 int sleep_on(const void *chan, bool interruptible, u64 wake_at);
 void wakeup(const void *chan);
@@ -204,7 +197,6 @@ s64 file_write(struct file *f, const u8 *ubuf, u64 n);
 s64 file_getdents(struct file *f, u8 *ubuf, u64 n);
 
 /* syscall.c */
-void syscall_init(void);
 void syscall_dispatch(struct trapframe *tf);
 int syscall_exit_to_user(struct trapframe *tf);
 void prepare_exit_to_user(struct trapframe *tf);

@@ -27,7 +27,7 @@ static void console_write(const char *s, u64 n)
 	uart_print(&com1, s + start, n - start);
 }
 
-void vprintk(const char *fmt, va_list ap)
+static void vprintk(const char *fmt, va_list ap)
 {
 	char line[512];
 	u64 ns = tsc_hz ? ktime_ns() : 0;

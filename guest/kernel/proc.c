@@ -35,7 +35,7 @@ int procs_alive(void)
 /* A process slot with a kernel stack whose top holds its trapframe; below the trapframe, a
  * context that makes its first switch-in "return" to process_first_entry, which leaves to user
  * mode through that trapframe. */
-struct proc *proc_alloc(void)
+static struct proc *proc_alloc(void)
 {
 	u64 f = irq_save();
 	struct proc *p = 0;
@@ -63,7 +63,7 @@ struct proc *proc_alloc(void)
 	return p;
 }
 
-void proc_free(struct proc *p)
+static void proc_free(struct proc *p)
 {
 	page_free(virt_to_phys(p->kstack), KSTACK_SIZE / PAGE_SIZE);
 	memset(p, 0, sizeof *p);
@@ -102,7 +102,7 @@ noreturn void scheduler(void)
 }
 
 /* Back to the scheduler; the caller has interrupts off and has changed its state. */
-void sched(void)
+static void sched(void)
 {
 	struct proc *p = current_proc();
 	swtch(&p->context, this_cpu()->scheduler);

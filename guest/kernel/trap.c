@@ -75,7 +75,7 @@ static void backtrace(u64 rbp)
 	}
 }
 
-noreturn void oops(struct trapframe *tf, const char *what)
+static noreturn void oops(struct trapframe *tf, const char *what)
 {
 	struct proc *p = current_proc();
 	in_panic = 1;

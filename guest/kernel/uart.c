@@ -92,7 +92,7 @@ void uart_init_irq(struct uart *u)
 	irq_restore(f);
 }
 
-void uart_putc_polled(struct uart *u, char c)
+static void uart_putc_polled(struct uart *u, char c)
 {
 	if (!u->present)
 		return;

@@ -93,7 +93,7 @@ void map_fixmap(u64 va, u64 pa, u64 flags)
 	invlpg(va);
 }
 
-u64 prot_to_pte(u32 prot)
+static u64 prot_to_pte(u32 prot)
 {
 	u64 f = PTE_P | PTE_U;
 	if (prot & PROT_WRITE)
