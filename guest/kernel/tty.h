@@ -14,6 +14,7 @@ struct uart {
 	const char *name;
 	bool present;
 	bool irq_on; /* receive and THRE interrupts are in use */
+	u8 fifo_size; /* bytes the transmitter takes at once when THRE: 16 with FIFOs, else 1 */
 	u8 ier;
 	/* The transmit ring, drained into the FIFO on THRE. */
 	u8 *tx; /* TX_BUF bytes */

@@ -70,6 +70,7 @@ void uart_early_init(struct uart *u)
 	/* Trigger level 1 byte: a typed key interrupts at once, without the FIFO timeout. */
 	outb(u->base + UART_FCR, FCR_ENABLE | FCR_CLEAR_RCVR | FCR_CLEAR_XMIT);
 	outb(u->base + UART_MCR, MCR_DTR | MCR_RTS);
+	u->fifo_size = (inb(u->base + UART_IIR) & IIR_FIFO_BITS) == IIR_FIFO_BITS ? FIFO_SIZE : 1;
 }
 
 static void uart_irq(struct trapframe *tf);
@@ -92,20 +93,29 @@ void uart_init_irq(struct uart *u)
 	irq_restore(f);
 }
 
-static void uart_putc_polled(struct uart *u, char c)
+/* Polled output: wait for THRE, then fill the FIFO (an empty FIFO takes fifo_size bytes). */
+static void uart_write_polled(struct uart *u, const char *s, u64 n)
 {
 	if (!u->present)
 		return;
-	while (!(inb(u->base + UART_LSR) & LSR_THRE))
-		cpu_relax();
-	outb(u->base + UART_THR, (u8)c);
+	while (n) {
+		while (!(inb(u->base + UART_LSR) & LSR_THRE))
+			cpu_relax();
+		for (u32 i = 0; i < u->fifo_size && n; i++, n--)
+			outb(u->base + UART_THR, (u8)*s++);
+	}
 }
 
 /* Empty the ring by polling: for oopses and power-off, which must not lose the last lines. */
 void uart_flush_polled(struct uart *u)
 {
-	while (u->tx_head != u->tx_tail)
-		uart_putc_polled(u, (char)u->tx[u->tx_tail++ % TX_BUF]);
+	while (u->tx_head != u->tx_tail) {
+		char chunk[FIFO_SIZE];
+		u32 k = 0;
+		while (k < FIFO_SIZE && u->tx_head != u->tx_tail)
+			chunk[k++] = (char)u->tx[u->tx_tail++ % TX_BUF];
+		uart_write_polled(u, chunk, k);
+	}
 }
 
 u32 uart_tx_room(struct uart *u) { return TX_BUF - (u->tx_head - u->tx_tail); }
@@ -148,14 +158,13 @@ void uart_print(struct uart *u, const char *s, u64 n)
 	u64 f = irq_save();
 	if (!u->irq_on || in_panic) {
 		uart_flush_polled(u);
-		while (n--)
-			uart_putc_polled(u, *s++);
+		uart_write_polled(u, s, n);
 	} else {
 		while (n) {
 			u32 k = uart_tx_write(u, (const u8 *)s, (u32)MIN(n, (u64)TX_BUF));
 			s += k, n -= k;
 			if (n)
-				uart_putc_polled(u, (char)u->tx[u->tx_tail++ % TX_BUF]);
+				uart_flush_polled(u);
 		}
 	}
 	irq_restore(f);
