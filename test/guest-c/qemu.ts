@@ -1,0 +1,120 @@
+/**
+ * Booting the committed guest images under QEMU (TCG) for tests: COM1 on the process's stdio,
+ * optional COM2 into a file, the debug-exit device at 0xF4, and helpers to wait for console
+ * text and type into it. A missing qemu-system-x86_64 is an error that says what to install.
+ */
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const GUEST_BUILD = fileURLToPath(new URL('../../guest/build/', import.meta.url));
+export const KERNEL = join(GUEST_BUILD, 'kernel');
+export const INITRAMFS = join(GUEST_BUILD, 'initramfs.cpio');
+export const PROMPT = '~ # ';
+
+const QEMU = 'qemu-system-x86_64';
+
+function requireQemu(): void {
+  try {
+    execFileSync(QEMU, ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${QEMU} is needed to boot the guest under QEMU (Debian: apt-get install qemu-system-x86)`);
+  }
+}
+
+export interface BootOptions {
+  readonly kernel?: string;
+  readonly initrd?: string | null;
+  readonly append?: string;
+  readonly smp?: number;
+  /** Capture COM2 into a file (read with com2()). */
+  readonly com2?: boolean;
+  /** QEMU's -d flags, logged into a file (read with debugLog()). */
+  readonly debug?: string;
+  readonly debugExit?: boolean;
+}
+
+export class QemuGuest {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly dir: string;
+  private output = '';
+  private waiters: (() => void)[] = [];
+  /** QEMU's exit status once it has ended. */
+  readonly exited: Promise<number | null>;
+
+  constructor(options: BootOptions = {}) {
+    requireQemu();
+    this.dir = mkdtempSync(join(tmpdir(), 'ymir-qemu-'));
+    const args = ['-accel', 'tcg', '-m', '128M', '-smp', String(options.smp ?? 2), '-kernel', options.kernel ?? KERNEL];
+    if (options.initrd !== null) args.push('-initrd', options.initrd ?? INITRAMFS);
+    if (options.append !== undefined) args.push('-append', options.append);
+    args.push('-serial', 'stdio', '-display', 'none', '-monitor', 'none', '-no-reboot', '-nodefaults');
+    if (options.com2) args.push('-serial', `file:${join(this.dir, 'com2')}`);
+    if (options.debugExit ?? true) args.push('-device', 'isa-debug-exit,iobase=0xf4,iosize=4');
+    if (options.debug) args.push('-d', options.debug, '-D', join(this.dir, 'debug.log'));
+    this.child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const take = (chunk: Buffer): void => {
+      this.output += chunk.toString('latin1');
+      for (const wake of this.waiters.splice(0)) wake();
+    };
+    this.child.stdout.on('data', take);
+    this.child.stderr.on('data', take);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
+      for (const wake of this.waiters.splice(0)) wake();
+      resolve(code);
+    }));
+  }
+
+  /** Everything QEMU printed: the console, with CR LF line ends as the tty writes them. */
+  text(): string {
+    return this.output;
+  }
+
+  /** Wait until the output after `from` contains pattern; returns that output. */
+  async waitFor(pattern: string | RegExp, from = 0, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = this.output.slice(from);
+      if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.child.exitCode !== null) throw new Error(`no ${String(pattern)} on the console; it shows:\n${text.slice(-3000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Type a line and wait for the next prompt; returns what the console showed after the
+   * line's own echo. */
+  async run(line: string, until: string | RegExp = PROMPT): Promise<string> {
+    const from = this.output.length;
+    this.type(line);
+    const text = await this.waitFor(until, from);
+    const echoEnd = text.indexOf('\r\n');
+    return echoEnd < 0 ? text : text.slice(echoEnd + 2);
+  }
+
+  type(keys: string): void {
+    this.child.stdin.write(Buffer.from(keys, 'latin1'));
+  }
+
+  com2(): string {
+    return readFileSync(join(this.dir, 'com2'), 'latin1');
+  }
+
+  debugLog(): string {
+    return readFileSync(join(this.dir, 'debug.log'), 'latin1');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
