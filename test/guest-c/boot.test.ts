@@ -50,7 +50,7 @@ describe('ymir-guest under QEMU', () => {
     const g = await boot();
     expect(lines(await g.run('echo "hello  there" $?\r'))).toContain('hello  there 0');
     const bin = lines(await g.run('ls /bin\r'));
-    expect(bin.some((l) => /^dirtest +memtest +rawtest +sigtest .*vmcall$/.test(l))).toBe(true);
+    expect(bin.some((l) => /^dirtest +memtest +rawtest +sigtest .*vmcall +ymirsh +ymirsh-hello$/.test(l))).toBe(true);
     expect(lines(await g.run('cd /tmp; pwd\r', '/tmp # '))).toContain('/tmp');
     expect(g.text().endsWith('/tmp # ')).toBe(true);
   });
