@@ -22,6 +22,8 @@ export class VmmLog {
     private readonly shared: VmShared,
     /** Asked while COM1 is full: true when the VM is stopping and waiting makes no sense. */
     private readonly stopping: () => boolean,
+    /** Whether the guest left a line open on COM1 (then the record starts on a fresh line). */
+    private readonly takeOpenLine: () => boolean,
   ) {}
 
   get level(): number {
@@ -31,7 +33,8 @@ export class VmmLog {
   write(level: LogLevel, scope: string, message: string): void {
     if (logLevelIndex(level) < this.level) return;
     this.shared.log.append(level, scope, message, this.shared.uptimeMs());
-    this.shared.com1Tx.pushAll(encoder.encode(formatLogLine(level, scope, message)), this.stopping);
+    const line = formatLogLine(level, scope, message);
+    this.shared.com1Tx.pushAll(encoder.encode(this.takeOpenLine() ? `\n${line}` : line), this.stopping);
   }
 
   scope(name: string): ScopedLog {

@@ -8,11 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Transcript } from './transcript.js';
+
+export { PROMPT } from './transcript.js';
 
 export const GUEST_BUILD = fileURLToPath(new URL('../../guest/build/', import.meta.url));
 export const KERNEL = join(GUEST_BUILD, 'kernel');
 export const INITRAMFS = join(GUEST_BUILD, 'initramfs.cpio');
-export const PROMPT = '~ # ';
 
 const QEMU = 'qemu-system-x86_64';
 
@@ -36,15 +38,14 @@ export interface BootOptions {
   readonly debugExit?: boolean;
 }
 
-export class QemuGuest {
+export class QemuGuest extends Transcript {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly dir: string;
-  private output = '';
-  private waiters: (() => void)[] = [];
   /** QEMU's exit status once it has ended. */
   readonly exited: Promise<number | null>;
 
   constructor(options: BootOptions = {}) {
+    super();
     requireQemu();
     this.dir = mkdtempSync(join(tmpdir(), 'ymir-qemu-'));
     const args = ['-accel', 'tcg', '-m', '128M', '-smp', String(options.smp ?? 2), '-kernel', options.kernel ?? KERNEL];
@@ -55,49 +56,17 @@ export class QemuGuest {
     if (options.debugExit ?? true) args.push('-device', 'isa-debug-exit,iobase=0xf4,iosize=4');
     if (options.debug) args.push('-d', options.debug, '-D', join(this.dir, 'debug.log'));
     this.child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const take = (chunk: Buffer): void => {
-      this.output += chunk.toString('latin1');
-      for (const wake of this.waiters.splice(0)) wake();
-    };
+    const take = (chunk: Buffer): void => this.received(chunk.toString('latin1'));
     this.child.stdout.on('data', take);
     this.child.stderr.on('data', take);
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
-      for (const wake of this.waiters.splice(0)) wake();
+      this.wake();
       resolve(code);
     }));
   }
 
-  /** Everything QEMU printed: the console, with CR LF line ends as the tty writes them. */
-  text(): string {
-    return this.output;
-  }
-
-  /** Wait until the output after `from` contains pattern; returns that output. */
-  async waitFor(pattern: string | RegExp, from = 0, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = this.output.slice(from);
-      if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.child.exitCode !== null) throw new Error(`no ${String(pattern)} on the console; it shows:\n${text.slice(-3000)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** Type a line and wait for the next prompt; returns what the console showed after the
-   * line's own echo. */
-  async run(line: string, until: string | RegExp = PROMPT): Promise<string> {
-    const from = this.output.length;
-    this.type(line);
-    const text = await this.waitFor(until, from);
-    const echoEnd = text.indexOf('\r\n');
-    return echoEnd < 0 ? text : text.slice(echoEnd + 2);
+  protected ended(): boolean {
+    return this.child.exitCode !== null;
   }
 
   type(keys: string): void {

@@ -25,7 +25,11 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
 }
 
 /** The guest's own output: the VMM's log lines share COM1 and may land anywhere in it. */
-const guestText = (console1: GuestConsole): string => console1.text().replace(/\[(INFO |WARN |ERROR|DEBUG)\] [^\n]*\n/g, '');
+/**
+ * What the guest printed, where the test booted it with the VMM's log at warn: the VMM's info
+ * records share COM1 and would break into the guest's lines.
+ */
+const guestText = (console1: GuestConsole): string => console1.text();
 
 describe('the VMM', () => {
   it('injects #GP(0) for an unknown MSR and logs it', async () => {
@@ -68,7 +72,7 @@ describe('the VMM', () => {
   });
 
   it('brings up every AP by INIT-SIPI through a real-mode trampoline, with timer and IPI interrupts through the IDT', async () => {
-    const { vm, console } = boot('smp', { vcpus: 4 });
+    const { vm, console } = boot('smp', { vcpus: 4, logLevel: 'warn' });
     expect(await vm.waitForStop()).toEqual({ kind: 'debug-exit', status: 42 });
     const text = guestText(console);
     for (let ap = 1; ap < 4; ap++) expect(text).toContain(`AP ${ap} online`);
@@ -76,7 +80,7 @@ describe('the VMM', () => {
   });
 
   it('counts every exit exactly per vCPU and stops with the debug-exit status', async () => {
-    const { vm, console } = boot('counting', { vcpus: 3 });
+    const { vm, console } = boot('counting', { vcpus: 3, logLevel: 'warn' });
     expect(await vm.waitForStop()).toEqual({ kind: 'debug-exit', status: 7 });
     expect(guestText(console)).toContain('counting guest up\n');
     for (let v = 0; v < 3; v++) expect(vm.exitCounts(v)[ExitReason.CPUID]).toBe(1000);

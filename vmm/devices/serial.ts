@@ -17,7 +17,7 @@ export const Lsr = { DR: 0x01, THRE: 0x20, TEMT: 0x40 } as const;
 export const Msr = { CTS: 0x10, DSR: 0x20, RI: 0x40, DCD: 0x80 } as const;
 
 /** Shared state slots per UART. */
-const S = { IER: 0, LCR: 1, MCR: 2, SCR: 3, DLL: 4, DLM: 5, FCR: 6, THRE_PENDING: 7 } as const;
+const S = { IER: 0, LCR: 1, MCR: 2, SCR: 3, DLL: 4, DLM: 5, FCR: 6, THRE_PENDING: 7, LINE_OPEN: 8 } as const;
 export const UART_STATE_WORDS = 16;
 
 export class Uart16550 {
@@ -131,6 +131,17 @@ export class Uart16550 {
   private transmit(byte: number): void {
     const ring = (this.get(S.MCR) & Mcr.LOOP) !== 0 ? this.rx : this.tx;
     if (!ring.tryPushByte(byte)) ring.pushAll(Uint8Array.of(byte), this.stopping);
+    this.put(S.LINE_OPEN, byte === 0x0a ? 0 : 1);
     this.put(S.THRE_PENDING, 1);
+  }
+
+  /**
+   * Whether the guest's last byte left a line unfinished. The VMM's log shares COM1 (as Ymir's
+   * does) and starts a fresh line first, as printk ends a partial line before a new record.
+   */
+  takeOpenLine(): boolean {
+    const open = this.get(S.LINE_OPEN) !== 0;
+    this.put(S.LINE_OPEN, 0);
+    return open;
   }
 }

@@ -37,8 +37,8 @@ function run(data: VcpuWorkerData): void {
   const report = (reason: StopReason): void => parentPort?.postMessage({ type: 'stop', reason } satisfies VcpuWorkerMessage);
   let vcpu: Vcpu | undefined;
   const stopping = (): boolean => vcpu?.stopping ?? false;
-  const log = new VmmLog(shared, stopping);
   const { com1, com2 } = createUarts(shared, stopping);
+  const log = new VmmLog(shared, stopping, () => com1.takeOpenLine());
   const ports = new PortBus();
   ports.register(COM1_BASE, 8, uartDevice(com1));
   ports.register(COM2_BASE, 8, uartDevice(com2));
