@@ -31,9 +31,7 @@ _start:
     xor esi, esi
     xor edi, edi
     xor r10d, r10d
-    xor r11d, r11d
-    push 0x202
-    popfq
+    xor r11d, r11d          /* (writes no memory: the data segment is still the ELF's image) */
 ymir_test_start:
     call ymir_main
     mov edi, eax
