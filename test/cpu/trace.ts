@@ -113,7 +113,8 @@ export class TraceReader {
     this.regions = regions;
     if (this.u8() !== 1) throw new TraceError('trace does not begin with a START record');
     for (let n = 0; n < STATE_COUNT; n++) this.state[n] = this.u64();
-    this.memory = regions.map((r) => this.take(r.length).slice());
+    // A copy: the trace may be a Buffer, whose slice() is a view, and records update this image.
+    this.memory = regions.map((r) => new Uint8Array(this.take(r.length)));
   }
 
   private need(n: number): void {

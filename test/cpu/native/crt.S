@@ -65,6 +65,8 @@ ymir_ss:
 ymir_sigstack:
     .skip 65536
 
+    .section .note.GNU-stack, "", @progbits
+
     .bss
     .balign 4096
     .globl ymir_stack_bottom, ymir_stack_top

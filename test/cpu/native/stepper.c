@@ -131,6 +131,11 @@ static void put_memory_changes(void) {
     struct region *g = &regions[i];
     read_mem(g->addr, g->cur, g->len);
     for (uint64_t at = 0; at < g->len;) {
+      /* Most of a region is unchanged: skip equal 64-byte blocks with memcmp first. */
+      if (at % 64 == 0 && at + 64 <= g->len && memcmp(g->cur + at, g->prev + at, 64) == 0) {
+        at += 64;
+        continue;
+      }
       if (g->cur[at] == g->prev[at]) {
         at++;
         continue;
@@ -151,7 +156,9 @@ static void put_memory_changes(void) {
       chunks++;
       at = end;
     }
-    memcpy(g->prev, g->cur, g->len);
+    uint8_t *t = g->prev;
+    g->prev = g->cur;
+    g->cur = t;
   }
   long end_at = ftell(out);
   fseek(out, count_at, SEEK_SET);
