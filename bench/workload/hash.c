@@ -2,7 +2,7 @@
    that hit and miss, deletions with backward-shift. */
 #include "workload.h"
 
-enum { SLOTS = 1024 };
+enum { SLOTS = 512 };
 struct slot {
   uint64_t key;
   uint64_t value;

@@ -68,8 +68,7 @@ function gcc(name: string, args: readonly string[], sources: readonly Source[]):
   });
   const tmp = join(tmpDir, 'out');
   try {
-    // libgcc last: gcc's helpers (128-bit division) for code that needs them.
-    execFileSync('gcc', [...args, '-o', tmp, ...paths, '-lgcc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('gcc', [...args, '-o', tmp, ...paths], { stdio: ['ignore', 'pipe', 'pipe'] });
     renameSync(tmp, output);
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);

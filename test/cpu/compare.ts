@@ -132,7 +132,8 @@ export function compareTrace(program: TestProgram, trace: Uint8Array, options: C
   let faults = 0;
   let undefinedDifferences = 0;
 
-  const fail = (what: string, lines: readonly string[]): never => {
+  // Typed at the declaration so the compiler knows a call ends the path.
+  const fail: (what: string, lines: readonly string[]) => never = (what, lines) => {
     const rip = before[RIP]!;
     const context = recent.slice(0, -1).map((at) => `    ${hex(at)}  ${code.at(at).text}`);
     const state = [...before.subarray(0, 16)].map((v, n) => `${STATE_NAMES[n]}=${hex(v)}`).join(' ');

@@ -468,7 +468,7 @@ function alu(g: Generator, n: number): void {
         c.body.push(`test ${g.memOperand(c, bits / 8, { avoid: [s.gpr] })}, ${s.text}`);
       });
       g.add(`test r${bits}, imm`, (c) => {
-        const d = c.reg(bits, g.value(bits), { allowHigh: true, gpr: g.rng.bool() ? 0 : undefined });
+        const d = g.rng.bool() ? c.reg(bits, g.value(bits), { gpr: 0 }) : c.reg(bits, g.value(bits), { allowHigh: true });
         c.body.push(`test ${d.text}, ${imm(immediate(g, bits === 64 ? 32 : bits))}`);
       });
       g.add(`test m${bits}, imm`, (c) => {
@@ -612,7 +612,7 @@ function multiply(g: Generator, n: number): void {
               c.reg(64, (g.rng.u64() & ~mask(bits)) | lo, { gpr: 0 });
               c.reg(64, (g.rng.u64() & ~mask(bits)) | hi, { gpr: 2 });
             }
-            const operand = source === 'r' ? c.reg(bits, divisor, { allowHigh: bits === 8 && false }).text : g.memOperand(c, bits / 8, { value: divisor });
+            const operand = source === 'r' ? c.reg(bits, divisor).text : g.memOperand(c, bits / 8, { value: divisor });
             c.body.push(`${op} ${operand}`);
           });
         }

@@ -39,7 +39,8 @@ export function disassemble(bytes: Uint8Array, ip: bigint): string {
 }
 
 export const mnemonicName = (instruction: Instruction): string => iced.Mnemonic[instruction.mnemonic]!.toLowerCase();
-export const registerName = (register: number): string => iced.Register[register]!.toLowerCase();
+/** iced's Register name lowercased, except that iced's R8L..R15L are written r8b..r15b, as decoder.ts's interface names them. */
+export const registerName = (register: number): string => iced.Register[register]!.toLowerCase().replace(/^(r(?:8|9|1[0-5]))l$/, '$1b');
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 

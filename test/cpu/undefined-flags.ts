@@ -19,6 +19,7 @@
  *   SHLD SHRD               masked count 0: nothing changes. Otherwise AF undefined; OF undefined
  *                           unless the count is 1; count greater than the operand size (16-bit
  *                           only): CF OF SF ZF AF PF and the destination undefined
+ *   MOV to/from CRn, DRn    CF OF SF ZF AF PF undefined
  *
  * Everything else in the corpus defines all the flags it writes. Iced-x86's per-instruction
  * `rflagsUndefined` is a second, independent reading (count-independent); differential.test.ts
@@ -69,6 +70,7 @@ const FIXED: Readonly<Record<string, bigint>> = {
   bts: OF | SF | AF | PF,
   btr: OF | SF | AF | PF,
   btc: OF | SF | AF | PF,
+  'mov cr/dr': ARITH,
   bsf: CF | OF | SF | AF | PF,
   bsr: CF | OF | SF | AF | PF,
   tzcnt: OF | SF | AF | PF,
@@ -83,8 +85,9 @@ const DOUBLE_SHIFTS = new Set(['shld', 'shrd']);
 export const COUNT_DEPENDENT = new Set([...SHIFTS, ...ROTATES, ...DOUBLE_SHIFTS]);
 
 export function flagFacts(i: Instruction): FlagFacts {
-  const mnemonic = mnemonicName(i);
   const K = iced.OpKind;
+  const special = (n: number): boolean => i.opKind(n) === K.Register && (iced.RegisterExt.isCR(i.opRegister(n)) || iced.RegisterExt.isDR(i.opRegister(n)));
+  const mnemonic = mnemonicName(i) === 'mov' && i.opCount === 2 && (special(0) || special(1)) ? 'mov cr/dr' : mnemonicName(i);
   let bits = 0;
   let destinationGpr: number | undefined;
   if (i.opCount > 0 && i.opKind(0) === K.Register) {
