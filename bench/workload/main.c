@@ -1,7 +1,8 @@
 /*
  * The workload's entry (ymir_main, called by test/cpu/native/crt.S or by boot.S under QEMU): runs
  * the programs WL_SELECT picks (a bit per program, in the order below) WL_ITERATIONS times at
- * size WL_SIZE, keeps every checksum in wl_results and returns a byte of their sum.
+ * size WL_SIZE, keeps every checksum in wl_results and returns a byte of their sum (the same for
+ * any number of iterations but 0).
  */
 #include "workload.h"
 
@@ -25,13 +26,13 @@ enum { PROGRAMS = sizeof programs / sizeof programs[0] };
 uint64_t wl_results[PROGRAMS];
 
 int ymir_main(void) {
-  uint64_t sum = 0;
   for (uint32_t i = 0; i < WL_ITERATIONS; i++) {
     for (unsigned p = 0; p < PROGRAMS; p++) {
-      if (programs[p] == 0) continue;
-      wl_results[p] = programs[p](0x1234567u + i, WL_SIZE);
-      sum += wl_results[p];
+      /* One fixed input: every iteration does the same work and ends with the same results. */
+      if (programs[p] != 0) wl_results[p] = programs[p](0x1234567u, WL_SIZE);
     }
   }
+  uint64_t sum = 0;
+  for (unsigned p = 0; p < PROGRAMS; p++) sum += wl_results[p];
   return (int)(sum & 0x7f);
 }

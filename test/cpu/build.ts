@@ -55,7 +55,7 @@ function gcc(name: string, args: readonly string[], sources: readonly Source[]):
   const hash = createHash('sha256');
   hash.update(JSON.stringify(args));
   for (const s of sources) hash.update('path' in s ? readFileSync(s.path) : s.text).update('\0');
-  if (args.some((a) => a.includes('program.ld'))) hash.update(readFileSync(join(NATIVE, 'program.ld')));
+  for (const a of args) if (a.startsWith('-Wl,-T,')) hash.update(readFileSync(a.slice('-Wl,-T,'.length)));
   const output = join(OUT, `${name}-${hash.digest('hex').slice(0, 16)}`);
   if (existsSync(output)) return output;
   const tmpDir = join(OUT, `tmp-${process.pid}-${name}`);
