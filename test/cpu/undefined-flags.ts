@@ -35,7 +35,7 @@ export const AF = 0x10n;
 export const ZF = 0x40n;
 export const SF = 0x80n;
 export const OF = 0x800n;
-const ARITH = CF | PF | AF | ZF | SF | OF;
+export const ARITH = CF | PF | AF | ZF | SF | OF;
 
 /** The facts about one instruction the rules need, read once from iced per address. */
 export interface FlagFacts {

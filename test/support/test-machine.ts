@@ -65,6 +65,10 @@ export class TestMachine {
     }
     // A TSS with no room for an I/O bitmap: I/O at CPL 3 with IOPL 0 is refused (#GP).
     c.segLimit[Seg.TR] = 0;
+    // No IDT entries (limit 0): an INT n at CPL 3 is refused as Linux's DPL-0 gates refuse it,
+    // #GP(n * 8 + 2); exceptions never get that far (the bitmap intercepts them all).
+    c.idtrBase = 0;
+    c.idtrLimit = 0;
     writeRflags(c, 0x202);
     updateMode(c);
     c.vmcs.exceptionBitmap = 0xffffffff;
@@ -183,6 +187,7 @@ export class TestMachine {
 
   step(): StepResult {
     this.cpu.vmcs.monitorTrapFlag = true;
+    this.cpu.singleStep = true; // as a VM entry with MTF set would leave it
     try {
       this.cpu.run(1);
       return { kind: 'step' };

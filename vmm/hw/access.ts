@@ -125,6 +125,36 @@ function userAccess(c: Cpu): boolean {
   return c.cpl === 3;
 }
 
+/**
+ * The host offset of `linear` for a run of reads or writes that stays inside its page (a REP
+ * string instruction's bulk path): a TLB hit, or a translation that may fault as a one-byte access
+ * would. -1 when the run must go an access at a time (a write to a page holding decoded code).
+ */
+export function pageRun(c: Cpu, linear: number, kind: typeof Kind.READ | typeof Kind.WRITE): number {
+  const vpn = Math.floor(linear / 4096);
+  const slot = (vpn & TLB_MASK) | c.tlbSet;
+  const tags = kind === Kind.WRITE ? c.tlbWrite : c.tlbRead;
+  if (tags[slot] !== vpn) {
+    translate(c, linear, kind, userAccess(c));
+    if (tags[slot] !== vpn) return -1;
+  }
+  return linear + c.tlbAddend[slot]!;
+}
+
+/**
+ * Check that `size` bytes at `linear` may be written, before a read-modify-write reads them: the
+ * processor reads such an operand with write intent, so a missing or read-only page faults with
+ * the W bit in the #PF error code (and sets the dirty bit), as the store would.
+ */
+export function probeWrite(c: Cpu, linear: number, size: number): void {
+  const last = linear + size - 1;
+  for (let page = linear; ; page = (Math.floor(page / 4096) + 1) * 4096) {
+    const vpn = Math.floor(page / 4096);
+    if (c.tlbWrite[(vpn & TLB_MASK) | c.tlbSet] !== vpn) translate(c, page, Kind.WRITE, userAccess(c));
+    if (vpn === Math.floor(last / 4096)) return;
+  }
+}
+
 // --- loads --------------------------------------------------------------------------------------
 
 export function read8(c: Cpu, linear: number): number {

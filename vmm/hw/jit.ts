@@ -29,7 +29,7 @@ export type CompiledBlock = (c: Cpu) => void;
 
 /** What generated code calls (bound once per compiled block as closure constants). */
 const HELPERS = {
-  read8: access.read8, read16: access.read16, read32: access.read32, read64: access.read64,
+  read8: access.read8, read16: access.read16, read32: access.read32, read64: access.read64, probeWrite: access.probeWrite,
   write8: access.write8, write16: access.write16, write32: access.write32, write64: access.write64,
   address: operands.address, offset: operands.offset, alu: alu.alu, alu64: alu.alu64, condition,
   push: operands.push, pop: operands.pop, fault: access.fault, cf,
@@ -256,7 +256,9 @@ function inline(i: Insn, k: number): { code: string; stores: boolean } | undefin
       }
       target = (lo, hi) => (s8 ? `r[${i.reg * 2}] = ${lo}; r[${i.reg * 2 + 1}] = ${hi};` : `r[${i.reg * 2}] = ${lo}; r[${i.reg * 2 + 1}] = 0;`);
     } else {
-      prefix = `${addressOf(i, k)} const ml = ${s8 ? 'H.read64(c, a)' : 'H.read32(c, a)'}; const mh = ${s8 ? 'c.memHi' : '0'};`;
+      // Read with write intent unless it is a CMP (see probeWrite).
+      const intent = op === alu.Alu.CMP ? '' : `H.probeWrite(c, a, ${size});`;
+      prefix = `${addressOf(i, k)} ${intent} const ml = ${s8 ? 'H.read64(c, a)' : 'H.read32(c, a)'}; const mh = ${s8 ? 'c.memHi' : '0'};`;
       dstLo = 'ml'; dstHi = 'mh';
       srcLo = exec === alu.aluRmImmMem ? `${i.imm}` : `r[${i.reg * 2}]`;
       srcHi = exec === alu.aluRmImmMem ? `${i.immHi}` : `r[${i.reg * 2 + 1}]`;

@@ -292,6 +292,10 @@ function buildTwoByte(): (OpcodeNode | undefined)[] {
   t[0x18] = { kind: 'mod', mem: group(op('prefetchnta', 'Mb', nop), op('prefetcht0', 'Mb', nop), op('prefetcht1', 'Mb', nop), op('prefetcht2', 'Mb', nop)) };
   t[0x1e] = { kind: 'prefix', pf3: { kind: 'mod', reg: group(none, none, none, none, none, none, none, { kind: 'rm', entries: [none, none, op('endbr64', '', nop), op('endbr32', '', nop)] }) } };
   t[0x1f] = group(op('nop', 'Ev', nop));
+  // SSE moves and compares, named apart from the string MOVSD/CMPSD that share their mnemonics.
+  t[0x10] = unsupported('sse-move', 'Gv,Ev');
+  t[0x11] = unsupported('sse-move', 'Ev,Gv');
+  t[0xc2] = unsupported('sse-compare', 'Gv,Ev,Ib');
   t[0x20] = op('mov', 'Rq,Cd', sys.movFromCr, { size: 'f64', endsBlock: true });
   t[0x21] = op('mov', 'Rq,Dd', sys.movFromDr, { size: 'f64' });
   t[0x22] = op('mov', 'Cd,Rq', sys.movToCr, { size: 'f64', endsBlock: true });

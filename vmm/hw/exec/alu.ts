@@ -4,12 +4,12 @@
  * are JS int32 arithmetic masked to size; 8-byte ones add their halves with an explicit carry.
  * A LOCK prefix makes a memory read-modify-write atomic across vCPUs (Atomics on guest RAM).
  */
-import { lockedAddress } from '../access.js';
+import { lockedAddress, probeWrite } from '../access.js';
 import type { Cpu } from '../cpu.js';
 import { LF, cf } from '../flags.js';
 import type { Insn } from '../insn.js';
 import { TWO32 } from '../state.js';
-import { address, getReg, getRm, getRm64, load, load64, setReg, setReg64, store, store64, truncate } from './operands.js';
+import { address, getReg, getRm, getRm64, load, load64, load64ForUpdate, loadForUpdate, setReg, setReg64, store, store64, truncate } from './operands.js';
 
 export const Alu = { ADD: 0, OR: 1, ADC: 2, SBB: 3, AND: 4, SUB: 5, XOR: 6, CMP: 7 } as const;
 
@@ -121,6 +121,7 @@ export function aluRmImmReg(c: Cpu, i: Insn): void {
 function aluMem(c: Cpu, i: Insn, bLo: number, bHi: number): void {
   const a = address(c, i);
   if (i.lock && lockedAlu(c, i.op, i.size, a, bLo, bHi)) return;
+  if (i.op !== Alu.CMP) probeWrite(c, a, i.size);
   if (i.size === 8) {
     const aLo = load64(c, a);
     const lo = alu64(c, i.op, aLo, c.memHi, bLo, bHi);
@@ -197,22 +198,22 @@ export function notRm(c: Cpu, i: Insn): void {
     return;
   }
   const a = address(c, i);
-  if (i.size === 8) store64(c, a, ~load64(c, a), ~c.memHi);
-  else store(c, a, i.size, ~load(c, a, i.size));
+  if (i.size === 8) store64(c, a, ~load64ForUpdate(c, a), ~c.memHi);
+  else store(c, a, i.size, ~loadForUpdate(c, a, i.size));
 }
 
 /** NEG r/m: 0 - x, CF set unless x was 0. */
 export function negRm(c: Cpu, i: Insn): void {
   const a = i.mem ? address(c, i) : 0;
   if (i.size === 8) {
-    const lo = i.mem ? load64(c, a) : c.r[i.rm * 2]!;
+    const lo = i.mem ? load64ForUpdate(c, a) : c.r[i.rm * 2]!;
     const hi = i.mem ? c.memHi : c.r[i.rm * 2 + 1]!;
     const rLo = alu64(c, Alu.SUB, 0, 0, lo, hi);
     if (i.mem) store64(c, a, rLo, c.resHi);
     else setReg64(c, i.rm, rLo, c.resHi);
     return;
   }
-  const res = alu(c, Alu.SUB, i.size, 0, i.mem ? load(c, a, i.size) : getReg(c, i.rm, i.size));
+  const res = alu(c, Alu.SUB, i.size, 0, i.mem ? loadForUpdate(c, a, i.size) : getReg(c, i.rm, i.size));
   if (i.mem) store(c, a, i.size, res);
   else setReg(c, i.rm, i.size, res);
 }
@@ -234,13 +235,13 @@ function incDecOperand(c: Cpu, i: Insn, reg: number): void {
   if (i.mem && i.lock && lockedAlu(c, op, i.size, a, 1, 0)) {
     // done atomically; its ADD/SUB flags become INC/DEC's below
   } else if (i.size === 8) {
-    const lo = i.mem ? load64(c, a) : c.r[reg * 2]!;
+    const lo = i.mem ? load64ForUpdate(c, a) : c.r[reg * 2]!;
     const hi = i.mem ? c.memHi : c.r[reg * 2 + 1]!;
     const rLo = alu64(c, op, lo, hi, 1, 0);
     if (i.mem) store64(c, a, rLo, c.resHi);
     else setReg64(c, reg, rLo, c.resHi);
   } else {
-    const res = alu(c, op, i.size, i.mem ? load(c, a, i.size) : getReg(c, reg, i.size), 1);
+    const res = alu(c, op, i.size, i.mem ? loadForUpdate(c, a, i.size) : getReg(c, reg, i.size), 1);
     if (i.mem) store(c, a, i.size, res);
     else setReg(c, reg, i.size, res);
   }

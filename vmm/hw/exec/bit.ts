@@ -7,7 +7,7 @@ import type { Cpu } from '../cpu.js';
 import { readRflags, setStatusFlags } from '../flags.js';
 import type { Insn } from '../insn.js';
 import { Flag, TWO32 } from '../state.js';
-import { address, getRm, getRm64, load, setReg, setReg64, store } from './operands.js';
+import { address, getRm, getRm64, load, loadForUpdate, setReg, setReg64, store } from './operands.js';
 
 export const BitOp = { BT: 0, BTS: 1, BTR: 2, BTC: 3 } as const;
 
@@ -76,7 +76,7 @@ function bitTest(c: Cpu, i: Insn, immediate: boolean): void {
       }
     }
   }
-  const value = load(c, byteAddress, 1);
+  const value = i.op === BitOp.BT ? load(c, byteAddress, 1) : loadForUpdate(c, byteAddress, 1);
   setFlag(c, Flag.CF, ((value >>> inByte) & 1) === 1);
   if (i.op !== BitOp.BT) store(c, byteAddress, 1, apply(i.op, value, inByte));
 }

@@ -3,14 +3,14 @@
  * CBW/CWDE/CDQE, CWD/CDQ/CQO, CMOVcc, SETcc, LAHF/SAHF, XLAT, and the flag instructions CLC, STC,
  * CMC, CLD, STD. XCHG with memory is always locked; the others take a LOCK prefix.
  */
-import { fault, lockedAddress } from '../access.js';
+import { fault, lockedAddress, probeWrite } from '../access.js';
 import type { Cpu } from '../cpu.js';
 import { condition, readRflags, setStatusFlags } from '../flags.js';
 import type { Insn } from '../insn.js';
 import { Flag, Gpr, Vector } from '../state.js';
 import { Alu, alu, alu64 } from './alu.js';
 import {
-  address, getReg, getRm, getRm64, load, load64, offset, setReg, setReg64, signExtend, store, store64,
+  address, getReg, getRm, getRm64, load, load64, load64ForUpdate, loadForUpdate, offset, setReg, setReg64, signExtend, store, store64,
 } from './operands.js';
 
 /** MOV Ev, Gv: register destination. */
@@ -103,12 +103,12 @@ export function xchgMem(c: Cpu, i: Insn): void {
     return;
   }
   if (i.size === 8) {
-    const lo = load64(c, a);
+    const lo = load64ForUpdate(c, a);
     const hi = c.memHi;
     store64(c, a, c.r[i.reg * 2]!, c.r[i.reg * 2 + 1]!);
     setReg64(c, i.reg, lo, hi);
   } else {
-    const v = load(c, a, i.size);
+    const v = loadForUpdate(c, a, i.size);
     store(c, a, i.size, getReg(c, i.reg, i.size));
     setReg(c, i.reg, i.size, v);
   }
@@ -142,13 +142,13 @@ export function xadd(c: Cpu, i: Insn): void {
     return;
   }
   if (i.size === 8) {
-    const dLo = load64(c, a);
+    const dLo = load64ForUpdate(c, a);
     const dHi = c.memHi;
     const lo = alu64(c, Alu.ADD, dLo, dHi, c.r[i.reg * 2]!, c.r[i.reg * 2 + 1]!);
     store64(c, a, lo, c.resHi);
     setReg64(c, i.reg, dLo, dHi);
   } else {
-    const d = load(c, a, i.size);
+    const d = loadForUpdate(c, a, i.size);
     store(c, a, i.size, alu(c, Alu.ADD, i.size, d, getReg(c, i.reg, i.size)));
     setReg(c, i.reg, i.size, d);
   }
@@ -185,7 +185,7 @@ export function cmpxchg(c: Cpu, i: Insn): void {
   }
   const a = i.mem ? address(c, i) : 0;
   if (size === 8) {
-    const dLo = i.mem ? load64(c, a) : c.r[i.rm * 2]!;
+    const dLo = i.mem ? load64ForUpdate(c, a) : c.r[i.rm * 2]!;
     const dHi = i.mem ? c.memHi : c.r[i.rm * 2 + 1]!;
     alu64(c, Alu.CMP, c.r[0]!, c.r[1]!, dLo, dHi);
     const equal = dLo === c.r[0] && dHi === c.r[1];
@@ -198,7 +198,7 @@ export function cmpxchg(c: Cpu, i: Insn): void {
     }
     return;
   }
-  const d = i.mem ? load(c, a, size) : getReg(c, i.rm, size);
+  const d = i.mem ? loadForUpdate(c, a, size) : getReg(c, i.rm, size);
   const expected = getReg(c, Gpr.RAX, size);
   alu(c, Alu.CMP, size, expected, d);
   if (d === expected) {
@@ -215,6 +215,7 @@ export function cmpxchgWide(c: Cpu, i: Insn): void {
   const a = address(c, i);
   const r = c.r;
   const keep = readRflags(c);
+  probeWrite(c, a, i.size * 2);
   if (i.size !== 8) {
     const lo = load(c, a, 4);
     const hi = load(c, a + 4, 4);

@@ -3,7 +3,7 @@
  * (SDM Vol.1 3.7.5, Vol.2 2.1.5), and loads and stores of an operand by size. 64-bit values move
  * as two int32 halves; the high half of a 64-bit result is left in a field of the CPU.
  */
-import { read16, read32, read64, read8, write16, write32, write64, write8, fault } from '../access.js';
+import { fault, probeWrite, read16, read32, read64, read8, write16, write32, write64, write8 } from '../access.js';
 import type { Cpu } from '../cpu.js';
 import { Ea, HIGH_BYTE_BASE, type Insn } from '../insn.js';
 import { Gpr, Seg, TWO32, Vector } from '../state.js';
@@ -141,6 +141,17 @@ export function store(c: Cpu, a: number, size: number, v: number): void {
 }
 
 export { read64 as load64, write64 as store64 };
+
+/** The memory operand of a read-modify-write instruction: read with write intent (probeWrite). */
+export function loadForUpdate(c: Cpu, a: number, size: number): number {
+  probeWrite(c, a, size);
+  return load(c, a, size);
+}
+
+export function load64ForUpdate(c: Cpu, a: number): number {
+  probeWrite(c, a, 8);
+  return read64(c, a);
+}
 
 /** The r/m operand of 1, 2 or 4 bytes (register or memory). */
 export function getRm(c: Cpu, i: Insn): number {

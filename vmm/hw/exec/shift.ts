@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
 import { cf, readRflags, setResultFlags, setStatusFlags } from '../flags.js';
 import type { Insn } from '../insn.js';
 import { Flag, Gpr } from '../state.js';
-import { address, getReg, load, load64, setReg, setReg64, store, store64 } from './operands.js';
+import { address, getReg, load64ForUpdate, loadForUpdate, setReg, setReg64, store, store64 } from './operands.js';
 
 export const ShiftOp = { ROL: 0, ROR: 1, RCL: 2, RCR: 3, SHL: 4, SHR: 5, SAL: 6, SAR: 7 } as const;
 
@@ -32,7 +32,7 @@ function msbOf(x: number, bits: number): number {
 function shiftSmall(c: Cpu, op: number, size: number, value: number, n: number): number {
   const bits = size * 8;
   const mask = size === 4 ? 0xffffffff : (1 << bits) - 1;
-  const v = (value >>> 0) & mask;
+  const v = size === 4 ? value >>> 0 : value & mask; // `& 0xffffffff` would make it signed
   switch (op) {
     case ShiftOp.SHL: case ShiftOp.SAL: {
       const wide = v * 2 ** n;
@@ -179,7 +179,7 @@ export function shiftRm(c: Cpu, i: Insn): void {
   const n = shiftCount(c, i);
   const a = i.mem ? address(c, i) : 0;
   if (i.size === 8) {
-    const lo = i.mem ? load64(c, a) : c.r[i.rm * 2]!;
+    const lo = i.mem ? load64ForUpdate(c, a) : c.r[i.rm * 2]!;
     const hi = i.mem ? c.memHi : c.r[i.rm * 2 + 1]!;
     if (n === 0) return;
     shift64(c, i.op, lo, hi, n);
@@ -187,7 +187,7 @@ export function shiftRm(c: Cpu, i: Insn): void {
     else setReg64(c, i.rm, c.shLo, c.shHi);
     return;
   }
-  const v = i.mem ? load(c, a, i.size) : getReg(c, i.rm, i.size);
+  const v = i.mem ? loadForUpdate(c, a, i.size) : getReg(c, i.rm, i.size);
   const res = n === 0 ? v : shiftSmall(c, i.op, i.size, v, n);
   if (i.mem) {
     if (n !== 0) store(c, a, i.size, res);
@@ -208,7 +208,7 @@ export function doubleShift(c: Cpu, i: Insn): void {
   const a = i.mem ? address(c, i) : 0;
   const left = i.op === 0;
   if (i.size === 8) {
-    const dLo = i.mem ? load64(c, a) : c.r[i.rm * 2]!;
+    const dLo = i.mem ? load64ForUpdate(c, a) : c.r[i.rm * 2]!;
     const dHi = i.mem ? c.memHi : c.r[i.rm * 2 + 1]!;
     const sLo = c.r[i.reg * 2]!;
     const sHi = c.r[i.reg * 2 + 1]!;
@@ -235,7 +235,7 @@ export function doubleShift(c: Cpu, i: Insn): void {
     return;
   }
   const bits = i.size * 8;
-  const dst = (i.mem ? load(c, a, i.size) : getReg(c, i.rm, i.size)) >>> 0;
+  const dst = (i.mem ? loadForUpdate(c, a, i.size) : getReg(c, i.rm, i.size)) >>> 0;
   const src = getReg(c, i.reg, i.size) >>> 0;
   let res: number;
   let carry: number;

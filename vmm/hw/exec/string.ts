@@ -5,7 +5,7 @@
  * execution and otherwise leaves RIP on itself, as the processor does when it takes an interrupt
  * between iterations; a fault leaves the registers at the failing iteration.
  */
-import { fault } from '../access.js';
+import { Kind, fault, pageRun } from '../access.js';
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { Rep } from '../insn.js';
@@ -16,6 +16,8 @@ import { CANONICAL_LIMIT, load, load64, setReg, setReg64, store, store64 } from 
 
 /** Iterations of a REP string instruction between two looks at interrupts and the host. */
 const ITERATIONS_PER_SLICE = 4096;
+/** A bulk page copy or fill counts as one iteration per this many elements (a slice: ~256 KiB of bytes). */
+const BULK_ELEMENTS_PER_ITERATION = 64;
 
 /** A string register (RSI, RDI, RCX) as an unsigned offset of the address size. */
 function getIndex(c: Cpu, reg: number, addressSize: number): number {
@@ -41,8 +43,8 @@ function linear(c: Cpu, seg: number, off: number): number {
   return (off + c.segBase[seg]!) % TWO32;
 }
 
-function step(c: Cpu, i: Insn, reg: number): void {
-  const delta = (c.flags & Flag.DF) !== 0 ? -i.size : i.size;
+function step(c: Cpu, i: Insn, reg: number, elements = 1): void {
+  const delta = ((c.flags & Flag.DF) !== 0 ? -i.size : i.size) * elements;
   setIndex(c, reg, i.addressSize, getIndex(c, reg, i.addressSize) + delta);
 }
 
@@ -103,6 +105,41 @@ function repeatCondition(c: Cpu, i: Insn): boolean {
   return true;
 }
 
+/**
+ * REP MOVS/STOS forward, as many whole elements as fit in the source's and destination's pages:
+ * one translation and a host copy or fill instead of an access per element. Returns how many
+ * elements it did (0: the next element crosses a page, the pages overlap, or the destination holds
+ * decoded code — the caller takes one element the ordinary way). Faults as the first element would.
+ * Only 64-bit addressing: 16- and 32-bit indexes wrap, and those go an element at a time.
+ */
+function pageOfElements(c: Cpu, i: Insn, count: number): number {
+  if (i.addressSize !== 8) return 0;
+  const size = i.size;
+  const dst = linear(c, Seg.ES, getIndex(c, Gpr.RDI, i.addressSize));
+  const movs = i.op === StringOp.MOVS;
+  const src = movs ? linear(c, i.seg, getIndex(c, Gpr.RSI, i.addressSize)) : 0;
+  const room = Math.min(4096 - (dst & 0xfff), movs ? 4096 - (src & 0xfff) : 4096);
+  const elements = Math.min(count, Math.floor(room / size));
+  if (elements === 0) return 0;
+  const bytes = elements * size;
+  const from = movs ? pageRun(c, src, Kind.READ) : 0;
+  const to = pageRun(c, dst, Kind.WRITE);
+  if (to < 0 || (movs && from < 0)) return 0;
+  const memory = c.bytes;
+  if (movs) {
+    // A forward copy onto itself a few bytes on replicates them, which copyWithin (memmove) does not.
+    if (to > from && to < from + bytes) return 0;
+    memory.copyWithin(to, from, from + bytes);
+    step(c, i, Gpr.RSI, elements);
+  } else {
+    const value = c.r;
+    for (let k = 0; k < size; k++) memory[to + k] = (k < 4 ? value[0]! >>> (k * 8) : value[1]! >>> ((k - 4) * 8)) & 0xff;
+    for (let filled = size; filled < bytes; filled *= 2) memory.copyWithin(to + filled, to, to + Math.min(filled, bytes - filled));
+  }
+  step(c, i, Gpr.RDI, elements);
+  return elements;
+}
+
 export const StringOp = { MOVS: 0, CMPS: 1, STOS: 2, LODS: 3, SCAS: 4 } as const;
 
 /** A string instruction, with or without a repeat prefix (ends its block: RIP is set here). */
@@ -112,11 +149,22 @@ export function stringOp(c: Cpu, i: Insn): void {
     c.rip = i.next;
     return;
   }
-  for (let n = 0; n < ITERATIONS_PER_SLICE; n++) {
+  // Single-stepped (TF, the monitor trap flag, a debugger), each iteration is a step (SDM Vol.3C 26.5.2).
+  const stepping = c.singleStep || (c.flags & Flag.TF) !== 0;
+  const bulk = !stepping && (c.flags & Flag.DF) === 0 && (i.op === StringOp.MOVS || i.op === StringOp.STOS);
+  for (let n = 0; n < (stepping ? 1 : ITERATIONS_PER_SLICE); n++) {
     const count = getIndex(c, Gpr.RCX, i.addressSize);
     if (count === 0) {
       c.rip = i.next;
       return;
+    }
+    if (bulk) {
+      const done = pageOfElements(c, i, count);
+      if (done > 0) {
+        setIndex(c, Gpr.RCX, i.addressSize, count - done);
+        n += Math.ceil(done / BULK_ELEMENTS_PER_ITERATION) - 1;
+        continue;
+      }
     }
     const go = iterate(c, i);
     setIndex(c, Gpr.RCX, i.addressSize, count - 1);
