@@ -34,12 +34,18 @@ static void put_char(void *ctx, char c)
 	putc(c);
 }
 
+/* One printf at a time across CPUs, so lines from several CPUs never interleave. */
+static volatile int print_lock;
+
 int printf(const char *fmt, ...)
 {
+	while (__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+		pause();
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vformat(put_char, 0, fmt, ap);
 	va_end(ap);
+	__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
 	return n;
 }
 

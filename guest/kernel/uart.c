@@ -101,8 +101,10 @@ static void uart_write_polled(struct uart *u, const char *s, u64 n)
 	while (n) {
 		while (!(inb(u->base + UART_LSR) & LSR_THRE))
 			cpu_relax();
-		for (u32 i = 0; i < u->fifo_size && n; i++, n--)
-			outb(u->base + UART_THR, (u8)*s++);
+		u64 k = n < u->fifo_size ? n : u->fifo_size;
+		outsb(u->base + UART_THR, s, k);
+		s += k;
+		n -= k;
 	}
 }
 
@@ -124,9 +126,13 @@ u32 uart_tx_room(struct uart *u) { return TX_BUF - (u->tx_head - u->tx_tail); }
  * enabled exactly while bytes wait. Called with interrupts off. */
 static void uart_tx_fill(struct uart *u)
 {
-	if (inb(u->base + UART_LSR) & LSR_THRE)
-		for (int i = 0; i < FIFO_SIZE && u->tx_head != u->tx_tail; i++)
-			outb(u->base + UART_THR, u->tx[u->tx_tail++ % TX_BUF]);
+	if (inb(u->base + UART_LSR) & LSR_THRE) {
+		u8 chunk[FIFO_SIZE];
+		u32 k = 0;
+		while (k < FIFO_SIZE && u->tx_head != u->tx_tail)
+			chunk[k++] = u->tx[u->tx_tail++ % TX_BUF];
+		outsb(u->base + UART_THR, chunk, k);
+	}
 	u8 ier = u->tx_head != u->tx_tail ? (u->ier | IER_THRI) : (u->ier & ~IER_THRI);
 	if (ier != u->ier) {
 		u->ier = ier;

@@ -7,6 +7,11 @@
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+/* n bytes to one port with a single instruction: a hypervisor emulates the whole REP in one exit. */
+static inline void outsb(u16 port, const void *p, u64 n)
+{
+	__asm__ volatile("rep outsb" : "+S"(p), "+c"(n) : "d"(port) : "memory");
+}
 static inline u8 inb(u16 port)
 {
 	u8 v;

@@ -109,6 +109,15 @@ describe('the VMM', () => {
     expect(seen).toBeGreaterThan(20);
   });
 
+  it('moves REP OUTSB in order, forward and backward across pages, leaving RCX and RSI as the CPU would', async () => {
+    const { vm, console } = boot('rep-outs', { logLevel: 'warn' });
+    expect(await vm.waitForStop()).toEqual({ kind: 'debug-exit', status: 0 });
+    const letters = Array.from({ length: 10_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const forward = letters.slice(4000);
+    const backward = [...forward].reverse().join('');
+    expect(guestText(console)).toBe(`${forward}\nforward: rcx 0, rsi - buffer 10000\n${backward}\nbackward: rcx 0, rsi - buffer 3999\n`);
+  });
+
   it('pauses and resumes the vCPUs', async () => {
     const { vm } = boot('torn-snapshots');
     const outs = (): number => vm.exitCounts(0)[ExitReason.IO_INSTRUCTION]!;

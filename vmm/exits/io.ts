@@ -100,19 +100,30 @@ function stringIo(vcpu: Vcpu, bus: PortBus, port: number, size: 1 | 2 | 4, isIn:
   const step = (v.guestRflags & 0x400) !== 0 ? -size : size;
   let linear = v.guestLinearAddress;
   let count = rep ? read(Gpr.RCX) : 1;
-  const bytes = new Uint8Array(size);
-  for (let n = 0; n < STRING_IO_SLICE && count > 0; n++) {
+  for (let n = 0; n < STRING_IO_SLICE && count > 0;) {
+    // OUTS forward reads as many operands as lie in one page with one translation; INS goes an
+    // operand at a time, so a fault never follows a port read whose value it would lose.
+    const inPage = Math.floor((4096 - (((linear % 4096) + 4096) % 4096)) / size);
+    const k = !isIn && step > 0 ? Math.max(1, Math.min(count, inPage, STRING_IO_SLICE - n)) : 1;
+    const bytes = new Uint8Array(k * size);
     if (isIn) {
       const value = portIn(vcpu, bus, port, size);
-      for (let k = 0; k < size; k++) bytes[k] = (value >>> (8 * k)) & 0xff;
+      for (let b = 0; b < size; b++) bytes[b] = (value >>> (8 * b)) & 0xff;
     }
     // The access the guest's instruction makes, at its CPL: a fault there is the guest's #PF.
     const failure = accessGuest(v, linear, bytes, isIn ? GuestAccess.WRITE : GuestAccess.READ);
     if (failure !== undefined) return injectGuestFault(vcpu, failure);
-    if (!isIn) portOut(vcpu, bus, port, size, bytes[0]! | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24));
-    linear += step;
-    write(index, read(index) + step);
-    count--;
+    if (!isIn) {
+      for (let at = 0; at < bytes.length; at += size) {
+        let value = 0;
+        for (let b = size - 1; b >= 0; b--) value = (value << 8) | bytes[at + b]!;
+        portOut(vcpu, bus, port, size, value);
+      }
+    }
+    linear += step * k;
+    write(index, read(index) + step * k);
+    count -= k;
+    n += k;
     if (rep) write(Gpr.RCX, count);
   }
   if (count === 0) v.advanceRip();
