@@ -26,7 +26,7 @@ import { RunStateCode } from '../shared.js';
 import type { Vcpu } from '../vcpu/vcpu.js';
 import { type AddressingState, instructionAccesses } from './accesses.js';
 import { Cause, Command, type DebugArea, DebugState, Reg, type Watch, WatchKind } from './area.js';
-import { readLinear } from './linear.js';
+import { readVirtual } from '../services/guest-buffer.js';
 
 /** EPT-violation qualification bits (SDM Vol.3C Table 28-7). */
 const Qual = { READ: 1, WRITE: 2, FETCH: 4, TRANSLATED: 1 << 8 } as const;
@@ -155,8 +155,7 @@ export class DebugAgent {
   private watchTouched(): number {
     const v = this.vmcs;
     const code = new Uint8Array(15);
-    const space = { memory: v.memory, cr3: v.paging ? v.guestCr3 : undefined };
-    const length = readLinear(space, BigInt(this.linearRip()), code);
+    const length = readVirtual(this.supervisorSpace(), BigInt.asUintN(64, BigInt(this.linearRip())), code);
     const state: AddressingState = {
       bitness: this.codeSize(),
       rip: BigInt.asUintN(64, BigInt(v.guestRipNumber)),
@@ -279,6 +278,12 @@ export class DebugAgent {
     this.refresh();
   }
 
+  /** The vCPU's address space as the kernel sees it (the debugger reads what the CPU would fetch). */
+  private supervisorSpace(): { memory: Vmcs['memory']; cr3: bigint | undefined; cpl: number } {
+    const v = this.vmcs;
+    return { memory: v.memory, cr3: v.paging ? BigInt(v.guestCr3) : undefined, cpl: 0 };
+  }
+
   private linearRip(): number {
     const v = this.vmcs;
     return this.codeSize() === 64 ? v.guestRipNumber : (Number(v.segment(Seg.CS).base) + v.guestRipNumber) % 2 ** 32;
@@ -363,8 +368,7 @@ export class DebugAgent {
     } else {
       const bytes = new Uint8Array(8);
       const offset = selector & ~7;
-      const space = { memory: v.memory, cr3: v.paging ? v.guestCr3 : undefined };
-      if ((selector & 4) !== 0 || offset + 7 > v.gdtr.limit || readLinear(space, v.gdtr.base + BigInt(offset), bytes) < 8) {
+      if ((selector & 4) !== 0 || offset + 7 > v.gdtr.limit || readVirtual(this.supervisorSpace(), v.gdtr.base + BigInt(offset), bytes) < 8) {
         this.vcpu.log.write('warn', 'debug', `vCPU ${this.vcpu.index}: selector 0x${selector.toString(16)} has no GDT descriptor: ${['es', 'cs', 'ss', 'ds', 'fs', 'gs'][seg]} not loaded`);
         return;
       }

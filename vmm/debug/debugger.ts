@@ -22,7 +22,10 @@
  * stopped, so the guest's clock does not see the stop; only the few microseconds between the
  * first and the last vCPU parking remain visible.
  */
+import { DisSyntax, MAX_INSTRUCTION_BYTES } from '../../shell-protocol/constants.js';
+import type { DisValue } from '../../shell-protocol/ops.js';
 import { gpa } from '../hw/address.js';
+import { disassembleBytes } from '../services/disassemble.js';
 import { Attention } from '../hw/cpu.js';
 import { Cr0 } from '../hw/state.js';
 import type { StopReason } from '../monitor-api.js';
@@ -419,6 +422,12 @@ export class Debugger {
       }
       memory.writeBytes(gpa(piece.physical), bytes);
     }
+  }
+
+  /** Disassemble `count` instructions at `address` as the guest's code is (breakpoints not shown). */
+  disassemble(vcpu: number, address: bigint, count: number, syntax: DisSyntax = DisSyntax.ATT): DisValue | undefined {
+    if (!Number.isInteger(count) || count < 1 || count > 256) throw new DebugError('invalid', `bad instruction count ${count}`);
+    return disassembleBytes(this.readMemory(vcpu, address, count * MAX_INSTRUCTION_BYTES), { address: BigInt.asUintN(64, address), count, syntax });
   }
 
   // --- breakpoints ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * breakpoints into read-only text — and neither are EPT permissions, which the debugger's own
  * watchpoints change. An unmapped page ends the access: it is an error, never a guest fault.
  */
-import { PAGE_SIZE, gpa, gva } from '../hw/address.js';
+import { PAGE_SIZE, gva } from '../hw/address.js';
 import type { GuestMemory } from '../hw/memory.js';
 import { walk } from '../hw/mmu.js';
 
@@ -45,14 +45,4 @@ export function physicalPieces(space: AddressSpace, address: bigint, length: num
     offset += n;
   }
   return pieces;
-}
-
-/** Read into `out` from linear `address`; returns how many bytes were readable (a prefix). */
-export function readLinear(space: AddressSpace, address: bigint, out: Uint8Array): number {
-  let read = 0;
-  for (const piece of physicalPieces(space, address, out.length)) {
-    space.memory.readBytes(gpa(piece.physical), out.subarray(piece.offset, piece.offset + piece.length));
-    read = piece.offset + piece.length;
-  }
-  return read;
 }
