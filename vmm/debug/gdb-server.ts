@@ -11,7 +11,7 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { StopReason } from '../monitor-api.js';
 import type { Vm } from '../vm.js';
-import { type BreakpointKind, type DebugStop, type Debugger, debuggerFor, isDebugError } from './debugger.js';
+import { type BreakpointKind, type DebugErrorCode, type DebugStop, type Debugger, debuggerFor, isDebugError } from './debugger.js';
 import { runMonitorCommand } from './monitor-commands.js';
 import { PacketReader, escapeBinary, frame, fromHex, parseHexNumber, toHex, unescapeBinary } from './packets.js';
 import { REGISTERS, REGISTER_BYTES, TARGET_XML, type TargetRegister } from './target.js';
@@ -40,6 +40,9 @@ const MAX_MEMORY_READ = (PACKET_SIZE - 8) / 2;
 /** Error replies, with Linux errno numbers as gdbserver uses them. */
 const Errors = { EPERM: 'E01', EFAULT: 'E0e', EBUSY: 'E10', EINVAL: 'E16', ENOSPC: 'E1c' } as const;
 
+const DEBUG_ERRORS: Record<DebugErrorCode, string> = {
+  'not-stopped': Errors.EPERM, exited: Errors.EPERM, 'no-vcpu': Errors.EINVAL, unmapped: Errors.EFAULT, full: Errors.ENOSPC, invalid: Errors.EINVAL,
+};
 const BREAKPOINT_KINDS: readonly BreakpointKind[] = ['software', 'hardware', 'write', 'read', 'access'];
 const WATCH_NAMES = { write: 'watch', read: 'rwatch', access: 'awatch' } as const;
 
@@ -69,8 +72,10 @@ export async function startGdbServer(vm: Vm, options: GdbServerOptions): Promise
     address: { host: bound.address, port: bound.port },
     debugger: dbg,
     async close(): Promise<void> {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The session first: the server's close waits for its connection to end.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await session?.end();
+      await closed;
     },
   };
 }
@@ -147,7 +152,7 @@ class Session {
       try {
         reply = await handler();
       } catch (error) {
-        reply = isDebugError(error) ? (error.code === 'unmapped' ? Errors.EFAULT : error.code === 'full' ? Errors.ENOSPC : Errors.EPERM) : Errors.EPERM;
+        reply = isDebugError(error) ? DEBUG_ERRORS[error.code] : Errors.EPERM;
       }
       if (reply !== undefined) this.send(reply);
     });
