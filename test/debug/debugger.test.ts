@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
+import { ProtectedRanges } from '../../vmm/ept.js';
 import { gpa } from '../../vmm/hw/address.js';
+import { EptPerm } from '../../vmm/hw/memory.js';
+import { VmShared } from '../../vmm/shared.js';
 import { type Debugger, debuggerFor } from '../../vmm/debug/debugger.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
 import { testImage } from '../support/build-image.js';
@@ -131,5 +134,101 @@ describe('the debugger core', () => {
     expect(gap).toBeGreaterThan(0n);
     expect(Number(gap)).toBeLessThan(500e6);
     expect(vm.uptimeMs()).toBeLessThan(performance.now());
+  });
+
+  it('stops at a hardware breakpoint (EPT execute) before the instruction, with no byte of it changed', async () => {
+    const { vm, dbg } = await boot();
+    const level2 = sym('level2');
+    const code = vm.shared.memory.slice(gpa(level2), 16).slice();
+    dbg.addBreakpoint('hardware', level2, 1);
+    expect(vm.shared.memory.slice(gpa(level2), 16)).toEqual(code);
+    expect(await dbg.continue()).toEqual({ kind: 'hw-breakpoint', vcpu: 0 });
+    expect(dbg.registers(0).rip).toBe(level2);
+    // The guest ran code on the same page to get here (bare_main, level1): those were let through.
+    const calls = u64(dbg.readMemory(0, sym('calls'), 8));
+    expect(await dbg.continue()).toEqual({ kind: 'hw-breakpoint', vcpu: 0 });
+    expect(dbg.registers(0).rip).toBe(level2);
+    expect(u64(dbg.readMemory(0, sym('calls'), 8))).toBeGreaterThan(calls);
+    expect(dbg.removeBreakpoint('hardware', level2, 1)).toBe(true);
+    expect(vm.exitCounts(0)[ExitReason.EPT_VIOLATION]).toBe(0);
+  });
+
+  it('reports read and access watchpoints at the instruction that reads', async () => {
+    const { dbg } = await boot();
+    const counter = sym('counter');
+    // bump: mov rax, [counter] (7 bytes) reads it first.
+    dbg.addBreakpoint('read', counter, 8);
+    expect(await dbg.continue()).toEqual({ kind: 'watchpoint', vcpu: 0, watch: 'read', address: counter });
+    expect(dbg.registers(0).rip).toBe(sym('bump') + 7n);
+    dbg.removeBreakpoint('read', counter, 8);
+    // A watch on the byte after counter's eight: no access touches it, nothing stops.
+    dbg.addBreakpoint('access', counter + 8n, 1);
+    const running = dbg.continue();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(dbg.state).toBe('running');
+    expect(await dbg.interrupt()).toEqual({ kind: 'interrupt', vcpu: 0 });
+    await running;
+    dbg.removeBreakpoint('access', counter + 8n, 1);
+    dbg.addBreakpoint('access', counter + 4n, 1);
+    expect(await dbg.continue()).toEqual({ kind: 'watchpoint', vcpu: 0, watch: 'access', address: counter + 4n });
+  });
+
+  it('gives a stopped vCPU the registers the debugger writes', async () => {
+    const { dbg } = await boot();
+    dbg.addBreakpoint('software', sym('bump'), 1);
+    await dbg.continue();
+    dbg.removeBreakpoint('software', sym('bump'), 1);
+    const counter = u64(dbg.readMemory(0, sym('counter'), 8));
+    const before = dbg.registers(0);
+    dbg.setRegister(0, 'rdi', 1000n);
+    dbg.setRegister(0, 'cr2', 0x1234n);
+    dbg.setRegister(0, 'cr0', before.cr0);
+    dbg.setRegister(0, 'fs', 0x10n);
+    expect(dbg.registers(0).gprs[7]).toBe(1000n);
+    dbg.addBreakpoint('write', sym('counter'), 8);
+    expect((await dbg.continue()).kind).toBe('watchpoint');
+    expect(u64(dbg.readMemory(0, sym('counter'), 8))).toBe(counter + 1000n);
+    const after = dbg.registers(0);
+    expect(after.cr2).toBe(0x1234n);
+    expect(after.cr0).toBe(before.cr0);
+    expect(after.fs).toBe(0x10);
+    expect(after.cr3).toBe(before.cr3);
+  });
+
+  it('delivers the guest\'s own INT3 to its handler as without a debugger', async () => {
+    const run = async (attach: boolean): Promise<string> => {
+      vm = createVm({ vcpus: 1, kernel: testImage('faults'), initrd: '' });
+      const console1 = new GuestConsole(vm.com1);
+      const dbg = attach ? debuggerFor(vm) : undefined;
+      const stopped = dbg?.interrupt();
+      vm.start();
+      if (dbg) {
+        await stopped;
+        expect(await dbg.continue()).toEqual({ kind: 'vm-stopped', reason: { kind: 'debug-exit', status: 42 } });
+      } else await vm.waitForStop();
+      vm = undefined;
+      return /^breakpoint: .*$/m.exec(console1.text())?.[0] ?? 'no breakpoint line';
+    };
+    const plain = await run(false);
+    expect(plain).toMatch(/^breakpoint: vector 3 /);
+    expect(await run(true)).toBe(plain);
+  });
+});
+
+describe('EPT permissions under a debugger', () => {
+  it('keeps the bits watchpoints take off a page when the guest protects and unprotects it', () => {
+    const shared = VmShared.create(1, 4 << 20);
+    const ranges = new ProtectedRanges(shared);
+    const page = 0x10;
+    shared.debug.eptDeny[page] = EptPerm.WRITE;
+    shared.debug.eptDeny[page + 1] = EptPerm.READ;
+    shared.setEptPermissions(page, 2, EptPerm.ALL);
+    expect([shared.memory.ept[page], shared.memory.ept[page + 1]]).toEqual([EptPerm.READ | EptPerm.EXECUTE, EptPerm.WRITE | EptPerm.EXECUTE]);
+    expect(ranges.protect(BigInt(page * 4096), 2n * 4096n)).toBe('ok');
+    expect([shared.memory.ept[page], shared.memory.ept[page + 1]]).toEqual([EptPerm.READ | EptPerm.EXECUTE, EptPerm.EXECUTE]);
+    expect([shared.debug.eptBase[page], shared.debug.eptBase[page + 1]]).toEqual([EptPerm.READ | EptPerm.EXECUTE, EptPerm.READ | EptPerm.EXECUTE]);
+    expect(ranges.unprotect(BigInt(page * 4096), 2n * 4096n)).toBe('ok');
+    expect([shared.memory.ept[page], shared.memory.ept[page + 1]]).toEqual([EptPerm.READ | EptPerm.EXECUTE, EptPerm.WRITE | EptPerm.EXECUTE]);
+    expect(shared.memory.ept[page + 2]).toBe(EptPerm.ALL);
   });
 });

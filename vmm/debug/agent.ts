@@ -49,6 +49,11 @@ export class DebugAgent {
   private readonly vmcs: Vmcs;
   private attached = false;
   private stepping = false;
+  /**
+   * The guest's own #BP is being injected back: the CPU checks injected events against the
+   * exception bitmap, so #BP is let through for that entry and taken back after one instruction.
+   */
+  private reinjecting = false;
   /** Pages whose permissions are given back for the instruction being completed. */
   private readonly lifted: number[] = [];
   /** The watch the instruction being completed touches (its index), or -1. */
@@ -97,16 +102,23 @@ export class DebugAgent {
     // The guest's own INT3: deliver it as if nothing had intercepted it.
     v.inject(Vector.BP, ((info >>> 8) & 7) as EventType);
     v.entryInstructionLength = v.exitInstructionLength;
+    v.exceptionBitmap &= ~(1 << Vector.BP);
+    this.reinjecting = true;
+    this.arm();
     return true;
   }
 
   private onMonitorTrap(): boolean {
-    if (!this.stepping && this.lifted.length === 0) return false;
+    if (!this.stepping && this.lifted.length === 0 && !this.reinjecting) return false;
     const v = this.vmcs;
     // An exit taken inside the instruction (the watched page's own violation) ends the CPU's step
     // before the instruction ran: the trap stays armed for the instruction itself.
     if (this.vcpu.cpu.retired === this.armedRetired && v.guestRipNumber === this.armedRip) return true;
     this.restorePages();
+    if (this.reinjecting) {
+      this.reinjecting = false;
+      this.attach(this.attached);
+    }
     const watch = this.pendingWatch;
     this.pendingWatch = -1;
     const stepped = this.stepping;
@@ -176,10 +188,9 @@ export class DebugAgent {
   /** Give a page back its VMM permissions for the instruction being completed. */
   private liftPage(page: number): void {
     const shared = this.vcpu.shared;
-    if (!this.lifted.includes(page)) {
-      shared.lockEpt(() => shared.memory.setEptPermissions(page, 1, this.area.eptBase[page]!));
-      this.lifted.push(page);
-    }
+    // Again if it is lifted already: the debugger may have changed the page's watches meanwhile.
+    shared.lockEpt(() => shared.memory.setEptPermissions(page, 1, this.area.eptBase[page]!));
+    if (!this.lifted.includes(page)) this.lifted.push(page);
     this.arm();
   }
 
@@ -199,7 +210,7 @@ export class DebugAgent {
   }
 
   private refresh(): void {
-    const busy = this.stepping || this.lifted.length > 0;
+    const busy = this.stepping || this.lifted.length > 0 || this.reinjecting;
     this.vmcs.monitorTrapFlag = busy;
     this.holdsInterrupts = busy;
     this.engaged = this.attached || busy;
