@@ -136,7 +136,9 @@ export class DebugArea {
 
   /** Claim the current stop for `vcpu`: true for the first vCPU to report since the last resume. */
   claimEvent(vcpu: number): boolean {
-    return Atomics.compareExchange(this.words, EVENT, 0, vcpu + 1) === 0;
+    const won = Atomics.compareExchange(this.words, EVENT, 0, vcpu + 1) === 0;
+    if (won) Atomics.notify(this.words, EVENT);
+    return won;
   }
   /** The vCPU that claimed the current stop, or -1. */
   get eventVcpu(): number {
