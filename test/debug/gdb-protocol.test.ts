@@ -1,6 +1,6 @@
 import { type Socket, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PACKET_SIZE } from '../../vmm/debug/gdb-server.js';
+import { PACKET_SIZE, parseGdbAddress } from '../../vmm/debug/gdb-server.js';
 import { type PacketEvent, PacketReader, escapeBinary, frame } from '../../vmm/debug/packets.js';
 import { TARGET_XML } from '../../vmm/debug/target.js';
 import { gpa } from '../../vmm/hw/address.js';
@@ -225,5 +225,15 @@ describe('the gdb server on a raw socket', () => {
     expect(await third.request('?')).toBe('T05thread:1;');
     expect(await third.request('vKill;1')).toBe('OK');
     expect(await b.vm.waitForStop()).toEqual({ kind: 'host-stop' });
+  });
+});
+
+describe('--gdb [HOST:]PORT', () => {
+  it('listens on loopback unless told a host, and refuses what is not an address', () => {
+    expect(parseGdbAddress('1234')).toEqual({ host: '127.0.0.1', port: 1234 });
+    expect(parseGdbAddress('0.0.0.0:1234')).toEqual({ host: '0.0.0.0', port: 1234 });
+    expect(parseGdbAddress('localhost:9')).toEqual({ host: 'localhost', port: 9 });
+    expect(parseGdbAddress('[::1]:1234')).toEqual({ host: '::1', port: 1234 });
+    for (const bad of ['', 'nope', ':1234', '0', '65536', '1234:', 'host:port', 'a b:1']) expect(typeof parseGdbAddress(bad)).toBe('string');
   });
 });

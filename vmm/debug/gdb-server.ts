@@ -32,6 +32,19 @@ export interface GdbServer {
   close(): Promise<void>;
 }
 
+export interface GdbAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `--gdb [HOST:]PORT` (QEMU's -gdb tcp::PORT): loopback unless a host is given; an error message otherwise. */
+export function parseGdbAddress(text: string): GdbAddress | string {
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[\w.-]+):)?(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) return 'use [HOST:]PORT, e.g. 1234 or 0.0.0.0:1234, with a port from 1 to 65535.';
+  return { host: match[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
+}
+
 /** The PacketSize we announce: the longest packet we take, and the cap on what we send. */
 export const PACKET_SIZE = 0x4000;
 /** Memory bytes per m reply (two hex digits each). */
