@@ -215,6 +215,33 @@ describe('the debugger core', () => {
   });
 });
 
+describe('the debugger core on a CPU executing one instruction at a time (DR7)', () => {
+  it('stops watchpoints and hardware breakpoints and steps', async () => {
+    const dr7 = testImage('debug-dr7');
+    const at = parseElf64(readFileSync(dr7)).symbols;
+    vm = createVm({ vcpus: 1, kernel: dr7, initrd: '' });
+    const console1 = new GuestConsole(vm.com1);
+    vm.start();
+    await console1.waitFor('debug-dr7 up\n');
+    const dbg = debuggerFor(vm);
+    await dbg.interrupt();
+    const counter = at.get('counter')!;
+    dbg.addBreakpoint('write', counter, 8);
+    const before = u64(dbg.readMemory(0, counter, 8));
+    expect(await dbg.continue()).toEqual({ kind: 'watchpoint', vcpu: 0, watch: 'write', address: counter });
+    expect(u64(dbg.readMemory(0, counter, 8))).toBe(before + 1n);
+    dbg.removeBreakpoint('write', counter, 8);
+    const bump = at.get('bump')!;
+    dbg.addBreakpoint('hardware', bump, 1);
+    expect(await dbg.continue()).toEqual({ kind: 'hw-breakpoint', vcpu: 0 });
+    expect(dbg.registers(0).rip).toBe(bump);
+    // Stepping off it: bump's first instruction is not a branch.
+    const [first] = dbg.disassemble(0, bump, 1)?.instructions ?? [];
+    expect(await dbg.step(0)).toEqual({ kind: 'step', vcpu: 0 });
+    expect(dbg.registers(0).rip).toBe(bump + BigInt(first!.bytes.length));
+  });
+});
+
 describe('EPT permissions under a debugger', () => {
   it('keeps the bits watchpoints take off a page when the guest protects and unprotects it', () => {
     const shared = VmShared.create(1, 4 << 20);

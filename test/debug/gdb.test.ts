@@ -85,6 +85,23 @@ describe('gdb against the VM', () => {
     }
   });
 
+  it('stops at a hardware breakpoint and at read and access watchpoints', async () => {
+    const b = await boot();
+    const { output } = await runGdb(b, [
+      'hbreak level2', 'continue', 'print/x $pc', 'delete',
+      'rwatch counter', 'continue', 'print/x $pc', 'delete',
+      'awatch counter', 'continue', 'print/x $pc',
+    ]);
+    expect(output).toContain('Hardware assisted breakpoint 1 at');
+    expect(output).toMatch(/Breakpoint 1, level2 \(/);
+    expect(output).toMatch(/Hardware read watchpoint 2: counter\s+Value = \d+/);
+    expect(output).toMatch(/Hardware access \(read\/write\) watchpoint 3: counter\s+Old value = \d+\s+New value = \d+/);
+    // bump: mov rax, [counter] (7 bytes, the read); add rax, rdi (3); mov [counter], rax (7, the write,
+    // the next access after the read watchpoint's stop).
+    const bump = b.symbol('bump');
+    expect(printedValues(output)).toEqual([b.symbol('level2'), bump + 7n, bump + 17n]);
+  });
+
   it('stops every vCPU on Ctrl-C', async () => {
     const b = await boot({ vcpus: 3 });
     const read = ['print ap_counters[1]', 'print ap_counters[2]'];

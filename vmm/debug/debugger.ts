@@ -128,6 +128,11 @@ export function debuggerFor(vm: Vm): Debugger {
   return d;
 }
 
+/** A VM's debugger if one was made, without attaching one (for the TUI's status line). */
+export function existingDebugger(vm: Vm): Debugger | undefined {
+  return debuggers.get(vm);
+}
+
 export class Debugger {
   private status: DebugStatus = 'running';
   private vmStop: StopReason | undefined;
