@@ -3,8 +3,9 @@
  * `run`, `stat` and `top` are the other ways to watch or drive it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { createVm } from '../vmm/vm.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type GdbAddress, parseGdbAddress, startGdbServer } from '../vmm/debug/gdb-server.js';
+import { type Vm, createVm } from '../vmm/vm.js';
 import type { StopReason } from '../vmm/monitor-api.js';
 import { runConsole } from './console.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
@@ -33,7 +34,30 @@ function withVmOptions(command: Command): Command {
     .addOption(new Option('--log-level <level>', 'VMM log level').argParser(parseLogLevel).default('info'));
 }
 
-async function tui(options: VmOptions): Promise<number> {
+interface GdbOptions {
+  readonly gdb?: GdbAddress;
+  readonly gdbWait: boolean;
+}
+
+/** `--gdb [HOST:]PORT` and `--gdb-wait` (QEMU's -gdb and -S): a gdb server for the VM. */
+function withGdbOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--gdb <[host:]port>', 'a gdb remote server (loopback unless a host is given)').argParser((text) => {
+      const address = parseGdbAddress(text);
+      if (typeof address === 'string') throw new InvalidArgumentError(address);
+      return address;
+    }))
+    .option('--gdb-wait', 'with --gdb: hold the VM before its first instruction until gdb continues it', false);
+}
+
+/** Start the gdb server before the VM starts, so that --gdb-wait holds its first instruction. */
+async function serveGdb(vm: Vm, options: GdbOptions): Promise<void> {
+  if (options.gdb === undefined) return;
+  const server = await startGdbServer(vm, { ...options.gdb, waitForDebugger: options.gdbWait });
+  process.stderr.write(`ymir: gdb server on ${server.address.host}:${server.address.port}${options.gdbWait ? ', waiting for gdb' : ''}\n`);
+}
+
+async function tui(options: VmOptions & GdbOptions): Promise<number> {
   const { stdout, stdin } = process;
   if (!stdout.isTTY || !stdin.isTTY) {
     process.stderr.write('ymir: the TUI needs a terminal. Use `ymir console` for a plain serial console, or `ymir run SCRIPT` for a scripted session.\n');
@@ -51,6 +75,7 @@ async function tui(options: VmOptions): Promise<number> {
   // Ink takes half a second to load (yoga's WebAssembly): only the TUI pays for it.
   const [{ render }, { createElement }, { App, TUI_MAX_FPS }] = await Promise.all([import('ink'), import('react'), import('./components/App.js')]);
   const vm = createVm(vmConfig(options));
+  await serveGdb(vm, options);
   vm.start();
   stdout.write('\x1b[?1049h'); // the alternate screen, restored on exit
   let quit!: () => void;
@@ -72,24 +97,25 @@ async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError()
     // `ymir run --stealth`: the VM options after a command are the command's, not the TUI's.
     .enablePositionalOptions();
-  withVmOptions(program).action(async (options: VmOptions) => { status = await tui(options); });
+  withGdbOptions(withVmOptions(program)).action(async (options: VmOptions & GdbOptions) => { status = await tui(options); });
 
-  withVmOptions(program.command('console').description('COM1 on this terminal, no TUI (Ctrl-A X quits)')).action(async (options: VmOptions) => {
+  withGdbOptions(withVmOptions(program.command('console').description('COM1 on this terminal, no TUI (Ctrl-A X quits)'))).action(async (options: VmOptions & GdbOptions) => {
     const vm = createVm(vmConfig(options));
+    await serveGdb(vm, options);
     await runConsole(vm, process.stdin, process.stdout);
     const reason = await vm.stop();
     process.stdout.write(`\r\nymir: VM ${describeStop(reason)}\r\n`);
     status = reason.kind === 'debug-exit' ? reason.status : 0;
   });
 
-  withVmOptions(program.command('run').description('boot headless, run ymirsh commands, exit with their status'))
+  withGdbOptions(withVmOptions(program.command('run').description('boot headless, run ymirsh commands, exit with their status')))
     .argument('[script]', 'a file of ymirsh commands, one a line (# comments)')
     .option('-c, --commands <cmds>', 'commands separated by ;')
     .option('--json', 'print the JSON objects ymirsh writes to COM2', false)
     .option('-k, --keep-going', 'run every command even after one fails', false)
     .addOption(new Option('--timeout <seconds>', 'give up after this long (exit 124)').argParser(parseSeconds).default(30))
     .option('--transcript <file>', 'write everything COM1 carried to FILE')
-    .action(async (file: string | undefined, options: VmOptions & { commands?: string; json: boolean; keepGoing: boolean; timeout: number; transcript?: string }) => {
+    .action(async (file: string | undefined, options: VmOptions & GdbOptions & { commands?: string; json: boolean; keepGoing: boolean; timeout: number; transcript?: string }) => {
       let bytes: Uint8Array;
       if (options.commands !== undefined) bytes = Buffer.from(options.commands.split(';').join('\n'));
       else if (file !== undefined) {
@@ -112,6 +138,7 @@ async function main(argv: readonly string[]): Promise<number> {
         return;
       }
       const vm = createVm(vmConfig(options));
+      await serveGdb(vm, options);
       const result = await runScript(vm, { lines: script.lines, json: options.json, keepGoing: options.keepGoing, timeoutMs: options.timeout * 1000 });
       if (options.transcript) writeFileSync(options.transcript, result.transcript);
       process.stdout.write(options.json ? result.json.map((line) => `${line}\n`).join('') : result.text);

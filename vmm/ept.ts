@@ -37,13 +37,7 @@ export class ProtectedRanges {
   constructor(private readonly shared: VmShared) {}
 
   private locked<T>(body: () => T): T {
-    const control = this.shared.control;
-    while (Atomics.compareExchange(control, Control.PROTECT_LOCK, 0, 1) !== 0);
-    try {
-      return body();
-    } finally {
-      Atomics.store(control, Control.PROTECT_LOCK, 0);
-    }
+    return this.shared.lockEpt(body);
   }
 
   private start(i: number): bigint {
@@ -155,6 +149,6 @@ export class ProtectedRanges {
   }
 
   private setPages(gpa: bigint, length: bigint, permissions: number): void {
-    this.shared.memory.setEptPermissions(Number(gpa / PAGE), Number(length / PAGE), permissions);
+    this.shared.setEptPermissions(Number(gpa / PAGE), Number(length / PAGE), permissions);
   }
 }

@@ -14,6 +14,7 @@ import { PIC_STATE_WORDS, Pic8259 } from './devices/pic.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
 import type { RegisterSnapshot, VcpuRunState } from './monitor-api.js';
+import { DebugArea, type DebugAreaHandles } from './debug/area.js';
 
 /** Control word slots. Per-vCPU words follow at CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS. */
 export const Control = {
@@ -83,6 +84,8 @@ export interface VmSharedHandles {
   readonly log: LogRingHandle;
   /** performance.timeOrigin + now() of VM start, shared so every thread agrees on uptime. */
   readonly epoch: SharedArrayBuffer;
+  /** The debugger's requests, responses and watch pages (vmm/debug/area.ts). */
+  readonly debug: DebugAreaHandles;
 }
 
 export const SERIAL_TX_CAPACITY = 1 << 16;
@@ -109,6 +112,7 @@ export class VmShared {
   private readonly ipis: Int32Array;
   readonly log: LogRing;
   readonly epoch: Float64Array;
+  readonly debug: DebugArea;
 
   static create(vcpus: number, memoryBytes: number): VmShared {
     const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
@@ -130,6 +134,7 @@ export class VmShared {
       ipis: sab(vcpus * IPI_WORDS * 4),
       log: LogRing.create(LOG_SLOTS).handle,
       epoch: sab(8),
+      debug: DebugArea.create(vcpus, memoryBytes).handles,
     });
   }
 
@@ -151,6 +156,30 @@ export class VmShared {
     this.ipis = new Int32Array(handles.ipis);
     this.log = new LogRing(handles.log);
     this.epoch = new Float64Array(handles.epoch);
+    this.debug = new DebugArea(handles.debug);
+  }
+
+  /** Run `body` holding the lock that orders every EPT change (PROTECT's table, the debugger's watched pages). */
+  lockEpt<T>(body: () => T): T {
+    while (Atomics.compareExchange(this.control, Control.PROTECT_LOCK, 0, 1) !== 0);
+    try {
+      return body();
+    } finally {
+      Atomics.store(this.control, Control.PROTECT_LOCK, 0);
+    }
+  }
+
+  /**
+   * Grant pages the VMM's EPT permissions (caller holds lockEpt). The bits a debugger's
+   * watchpoints take away stay off until it removes them (vmm/debug/area.ts).
+   */
+  setEptPermissions(firstPage: number, pages: number, permissions: number): void {
+    const { eptBase, eptDeny } = this.debug;
+    eptBase.fill(permissions, firstPage, firstPage + pages);
+    let denied = false;
+    for (let page = firstPage; page < firstPage + pages && !denied; page++) denied = eptDeny[page] !== 0;
+    if (!denied) return this.memory.setEptPermissions(firstPage, pages, permissions);
+    for (let page = firstPage; page < firstPage + pages; page++) this.memory.setEptPermissions(page, 1, permissions & ~eptDeny[page]!);
   }
 
   /** Milliseconds since VM start, on any thread. */

@@ -27,6 +27,13 @@ export interface ExitSubsystems {
 export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
   const v = vcpu.vmcs;
   const reason = v.exitReason;
+  // The debugger's own exits (its breakpoints, steps, watched pages, stop requests) are not the
+  // guest's: handled there and not counted.
+  if (vcpu.debug.engaged && vcpu.debug.handleExit(reason)) {
+    vcpu.serviceAttention();
+    vcpu.prepareEntry();
+    return;
+  }
   vcpu.shared.countExit(vcpu.index, reason);
   switch (reason) {
     case ExitReason.CPUID: handleCpuid(vcpu); break;

@@ -48,9 +48,18 @@ export function disassemble(space: AddressSpace, args: DisArgsValue): DisValue |
   const wanted = args.count * MAX_INSTRUCTION_BYTES;
   const code = new Uint8Array(room < BigInt(wanted) ? Number(room) : wanted);
   const readable = readVirtual(space, args.address, code);
-  if (readable === 0) return Status.EFAULT;
+  return disassembleBytes(code.subarray(0, readable), args) ?? Status.EFAULT;
+}
+
+/**
+ * Decode up to `args.count` instructions from `code`, the bytes at `args.address` (the debugger
+ * reads them itself, with its breakpoints' original bytes); undefined when not even the first one
+ * is whole.
+ */
+export function disassembleBytes(code: Uint8Array, args: DisArgsValue): DisValue | undefined {
+  if (code.length === 0) return undefined;
   const { Code, Decoder, DecoderError, DecoderOptions } = load();
-  const decoder = new Decoder(64, code.subarray(0, readable), DecoderOptions.None);
+  const decoder = new Decoder(64, code, DecoderOptions.None);
   const format = formatter(args.syntax);
   const instructions: DisInsnValue[] = [];
   let next = args.address;
@@ -72,6 +81,6 @@ export function disassemble(space: AddressSpace, args: DisArgsValue): DisValue |
   } finally {
     decoder.free();
   }
-  if (instructions.length === 0) return Status.EFAULT;
+  if (instructions.length === 0) return undefined;
   return { nextAddress: next, stop: instructions.length === args.count ? DisStop.COUNT : DisStop.UNMAPPED, instructions };
 }

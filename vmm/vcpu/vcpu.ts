@@ -10,6 +10,7 @@ import { readRflags } from '../hw/flags.js';
 import { Flag, Seg } from '../hw/state.js';
 import { EventType, type Vmcs } from '../hw/vmcs.js';
 import { Lapic } from '../devices/lapic.js';
+import { DebugAgent } from '../debug/agent.js';
 import type { VmmLog } from '../log.js';
 import type { StopReason } from '../monitor-api.js';
 import { Control, RunStateCode, Snap, SNAPSHOT_SLOTS, StopKind, type VmShared } from '../shared.js';
@@ -40,6 +41,8 @@ const STOP_KIND: Record<StopReason['kind'], number> = {
 export class Vcpu {
   readonly lapic: Lapic;
   readonly vmcs: Vmcs;
+  /** The debugger's side on this vCPU (vmm/debug/agent.ts). */
+  readonly debug: DebugAgent;
   private snapshotSequence = 0;
   /** The snapshot area as 32-bit words: GPRs are published as halves, without BigInt. */
   private readonly snapshotWords: Int32Array;
@@ -56,6 +59,7 @@ export class Vcpu {
     this.vmcs = cpu.vmcs;
     this.lapic = new Lapic(index, shared, () => this.nowNs(), index === 0 ? shared.pic : undefined);
     this.snapshotWords = new Int32Array(shared.snapshots.buffer as SharedArrayBuffer);
+    this.debug = new DebugAgent(this);
   }
 
   /** The TSC's time base: nanoseconds since the VM started. */
@@ -154,6 +158,7 @@ export class Vcpu {
         Atomics.and(shared.control, index, ~Attention.IPI);
         this.lapic.collectIpis();
       }
+      if ((bits & Attention.DEBUG) !== 0) this.debug.stopHere();
       if ((bits & Attention.PAUSE) !== 0) {
         this.publishSnapshot();
         Atomics.wait(shared.control, index, bits, 100);
@@ -172,6 +177,10 @@ export class Vcpu {
     const vmcs = this.vmcs;
     if (lapic.timerChanged || vmcs.exitReason === ExitReason.PREEMPTION_TIMER) this.armPreemptionTimer();
     if (vmcs.injectionPending) return;
+    if (this.debug.holdsInterrupts) {
+      vmcs.interruptWindowExiting = false;
+      return;
+    }
     const pending = lapic.pendingInterrupt();
     if (pending === -1) vmcs.interruptWindowExiting = false;
     else if (!vmcs.interruptible) vmcs.interruptWindowExiting = true;

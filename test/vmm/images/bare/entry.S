@@ -63,6 +63,11 @@ enable_long_mode:
 
     .code64
 long_entry:
+    /* The outermost frame: a debugger's backtrace ends here. */
+    .cfi_sections .debug_frame
+    .cfi_startproc
+    .cfi_undefined rip
+    xor %ebp, %ebp
     mov $0x10, %ax
     mov %ax, %ds
     mov %ax, %es
@@ -74,6 +79,7 @@ long_entry:
     lgdt gdt_ptr64(%rip)
     call bare_main
     jmp bare_halt
+    .cfi_endproc
 
     .globl bare_halt
 bare_halt:
