@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type Figure, met } from './harness.js';
 import { EMPTY_CALL, SAB_ROUND_TRIP, baselineFigures } from './figures/baseline.js';
 import { codecFigures } from './figures/codec.js';
+import { debugFigures } from './figures/debug.js';
 import { machineFigures } from './figures/machine.js';
 import { systemFigures } from './figures/system.js';
 import { tuiFigures } from './figures/tui.js';
@@ -18,6 +19,7 @@ const groups: ReadonlyArray<readonly [string, () => Promise<Figure[]>]> = [
   ['codec', codecFigures],
   ['machine', machineFigures],
   ['system', systemFigures],
+  ['debug', () => debugFigures()],
   ['tui', tuiFigures],
 ];
 

@@ -7,7 +7,7 @@ import { EptPerm } from '../../vmm/hw/memory.js';
 import { VmShared } from '../../vmm/shared.js';
 import { type Debugger, debuggerFor } from '../../vmm/debug/debugger.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 import { parseElf64 } from '../support/elf.js';
 import { GuestConsole } from '../support/guest-console.js';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type GdbServer, startGdbServer } from '../../vmm/debug/gdb-server.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
-import { testImage } from '../support/build-image.js';
+import { testImage } from '../../scripts/build-image.js';
 import { parseElf64 } from '../support/elf.js';
 import { GuestConsole } from '../support/guest-console.js';
 

@@ -4,14 +4,14 @@
  * - MIPS detached, and with gdb attached over the remote protocol with a software breakpoint and
  *   a watchpoint set that nothing hits (the issue's target: within 5 % of detached);
  * - single steps per second, through the core and through the protocol (`s` packets).
- * The lead wires it into bench/ with the image built: `debugFigures(testImage('debug-bench'))`.
  */
 import { type Socket, connect } from 'node:net';
-import type { Figure } from '../../bench/harness.js';
-import { gpa } from '../hw/address.js';
-import { type Vm, createVm } from '../vm.js';
-import { type GdbServer, startGdbServer } from './gdb-server.js';
-import { PacketReader, frame } from './packets.js';
+import { testImage } from '../../scripts/build-image.js';
+import { gpa } from '../../vmm/hw/address.js';
+import { type GdbServer, startGdbServer } from '../../vmm/debug/gdb-server.js';
+import { PacketReader, frame } from '../../vmm/debug/packets.js';
+import { type Vm, createVm } from '../../vmm/vm.js';
+import type { Figure } from '../harness.js';
 
 /** Wall time of each MIPS window, and how many pairs of windows (detached, attached) make a median. */
 const WINDOW_MS = 500;
@@ -122,7 +122,7 @@ async function stepRate(step: () => Promise<unknown>): Promise<number> {
   return STEPS / ((performance.now() - start) / 1000);
 }
 
-export async function debugFigures(kernel: string): Promise<Figure[]> {
+export async function debugFigures(kernel = testImage('debug-bench')): Promise<Figure[]> {
   const vm = createVm({ vcpus: 1, kernel, initrd: '' });
   const server = await startGdbServer(vm, { port: 0 });
   vm.start();
