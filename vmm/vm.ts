@@ -5,13 +5,15 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
-import { gpa } from './hw/address.js';
+import { gpa, gva, hex, PAGE_SIZE } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
+import { walk } from './hw/mmu.js';
 import { BOOT_PARAMS_GPA, BOOT_PARAMS_MAGIC, BootParams } from './guest-image.js';
 import { TIMER_VECTOR } from './lapic.js';
 import { logLevelIndex } from './log.js';
-import type {
-  LogReadResult, RegisterSnapshot, SerialPortHost, StopReason, VcpuRunState, VmConfig, VmMonitor, VmState,
+import {
+  type LogReadResult, MonitorUnavailableError, type RegisterSnapshot, type SerialPortHost, type StopReason, type VcpuRunState,
+  type VmConfig, type VmDebug, type VmEvent, type VmMonitor, type VmState,
 } from './monitor-api.js';
 import { Control, RUN_STATES, StopKind, VmShared, VmStateCode } from './shared.js';
 import type { ByteRing } from './byte-ring.js';
@@ -101,8 +103,17 @@ class SerialHost implements SerialPortHost {
     return () => this.listeners.delete(listener);
   }
 
-  async write(data: Uint8Array | string): Promise<void> {
+  /** The end of the queue of writes: each waits for the one before it, so writes never interleave. */
+  private queue: Promise<void> = Promise.resolve();
+
+  write(data: Uint8Array | string): Promise<void> {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const written = this.queue.then(() => this.push(bytes));
+    this.queue = written.catch(() => undefined);
+    return written;
+  }
+
+  private async push(bytes: Uint8Array): Promise<void> {
     let from = 0;
     while (from < bytes.length) {
       if (this.stopped()) throw new Error('the VM has stopped: its serial port takes no more input');
@@ -113,11 +124,61 @@ class SerialHost implements SerialPortHost {
   }
 }
 
+/**
+ * The monitor's debugger calls on this VM. Memory reads go straight to guest memory (and through
+ * the guest's page tables for virtual addresses); everything whose state lives inside the CPU
+ * model answers MonitorUnavailableError until the interpreter CPU publishes it.
+ */
+class VmDebugCalls implements VmDebug {
+  constructor(private readonly vm: Vm) {}
+
+  readPhysical(address: bigint, length: number): Uint8Array {
+    const memory = this.vm.shared.memory;
+    if (!Number.isInteger(length) || length < 0 || address < 0n || !memory.contains(address, length)) {
+      throw new RangeError(`${hex(address)}+${length} is outside guest memory (${this.vm.config.memoryBytes} bytes)`);
+    }
+    return memory.slice(gpa(address), length);
+  }
+
+  readVirtual(vcpu: number, address: bigint, length: number): Uint8Array {
+    const s = this.vm.registers(vcpu);
+    const paging = (s.cr0 & CR0_PG) !== 0n;
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length;) {
+      const at = (address + BigInt(done)) & 0xffff_ffff_ffff_ffffn;
+      const result = walk(this.vm.shared.memory, paging ? s.cr3 : undefined, gva(at));
+      if (!result.ok) throw new RangeError(`${hex(at)} is not mapped (${result.fault}) in vCPU ${vcpu}'s page tables`);
+      const n = Math.min(length - done, PAGE_SIZE - Number(at & BigInt(PAGE_SIZE - 1)));
+      out.set(this.readPhysical(result.gpa, n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  fullRegisters(): never { throw new MonitorUnavailableError('fullRegisters'); }
+  vmcs(): never { throw new MonitorUnavailableError('vmcs'); }
+  mappings(): never { throw new MonitorUnavailableError('mappings'); }
+  lapic(): never { throw new MonitorUnavailableError('lapic'); }
+  disassemble(): never { throw new MonitorUnavailableError('disassemble'); }
+  writePhysical(): never { throw new MonitorUnavailableError('writePhysical'); }
+  writeVirtual(): never { throw new MonitorUnavailableError('writeVirtual'); }
+  systemReset(): never { throw new MonitorUnavailableError('systemReset'); }
+  injectNmi(): never { throw new MonitorUnavailableError('injectNmi'); }
+  exitTrace(): never { throw new MonitorUnavailableError('exitTrace'); }
+  ioPortBreakdown(): never { throw new MonitorUnavailableError('ioPortBreakdown'); }
+  msrBreakdown(): never { throw new MonitorUnavailableError('msrBreakdown'); }
+}
+
+/** CR0.PG: paging is on, so virtual addresses go through CR3. */
+const CR0_PG = 1n << 31n;
+
 export class Vm implements VmMonitor {
   readonly config: Required<VmConfig>;
   readonly shared: VmShared;
   readonly com1: SerialHost;
   readonly com2: SerialHost;
+  readonly debug: VmDebug = new VmDebugCalls(this);
+  private readonly listeners = new Set<(event: VmEvent) => void>();
   private workers: Worker[] = [];
   private stopReason: StopReason | undefined;
   private readonly stopped: Promise<StopReason>;
@@ -130,10 +191,21 @@ export class Vm implements VmMonitor {
     Atomics.store(this.shared.control, Control.LOG_LEVEL, logLevelIndex(this.config.logLevel));
     this.writeBootParams();
     const uarts = createUarts(this.shared, () => this.state === 'stopped');
+    uarts.com1.reset();
+    uarts.com2.reset();
     const isStopped = (): boolean => this.state === 'stopped';
     this.com1 = new SerialHost(this.shared.com1Tx, this.shared.com1Rx, uarts.com1, () => this.raise(4), isStopped);
     this.com2 = new SerialHost(this.shared.com2Tx, this.shared.com2Rx, uarts.com2, () => this.raise(3), isStopped);
     this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
+  }
+
+  onEvent(listener: (event: VmEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: VmEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 
   private raise(irq: number): void {
@@ -185,13 +257,16 @@ export class Vm implements VmMonitor {
   private async finish(): Promise<void> {
     Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.STOPPED);
     await Promise.all([this.com1.drained, this.com2.drained]);
-    this.resolveStopped(this.stopReason ?? { kind: 'host-stop' });
+    const reason = this.stopReason ?? { kind: 'host-stop' };
+    this.resolveStopped(reason);
+    this.emit({ kind: 'shutdown', reason });
   }
 
   pause(): void {
     if (this.state !== 'running') return;
     Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.PAUSED);
     for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, Attention.PAUSE);
+    this.emit({ kind: 'stop' });
   }
 
   resume(): void {
@@ -201,6 +276,7 @@ export class Vm implements VmMonitor {
       Atomics.and(this.shared.control, this.shared.attentionIndex(v), ~Attention.PAUSE);
       Atomics.notify(this.shared.control, this.shared.attentionIndex(v));
     }
+    this.emit({ kind: 'resume' });
   }
 
   async stop(): Promise<StopReason> {
@@ -226,6 +302,11 @@ export class Vm implements VmMonitor {
   exitCounts(vcpu: number): readonly number[] {
     this.checkVcpu(vcpu);
     return this.shared.exitCounts(vcpu);
+  }
+
+  resetExitCounts(vcpu?: number): void {
+    if (vcpu !== undefined) this.checkVcpu(vcpu);
+    for (let v = 0; v < this.config.vcpus; v++) if (vcpu === undefined || v === vcpu) this.shared.resetExitCounts(v);
   }
 
   /** Exit counts summed over every vCPU. */
