@@ -4,42 +4,40 @@
  * a filter that keeps text, CR/LF/BS/TAB and drops every other control and escape sequence.
  */
 import type { VmMonitor } from '../vmm/monitor-api.js';
+import { EscapeParser, type TerminalSink } from './terminal-text.js';
 
 const CTRL_A = 0x01;
 
-/** A streaming filter for guest bytes on a real terminal: text and basic controls only. */
-export class TerminalFilter {
-  private state: 'text' | 'escape' | 'csi' | 'string' | 'string-escape' = 'text';
-  private readonly decoder = new TextDecoder('utf-8');
+/**
+ * Guest bytes for the user's own terminal, as a serial console shows them: text, CR, LF (as CR LF),
+ * BS and TAB, and the few CSI sequences a line editor needs on a serial line — cursor movement
+ * (A B C D G), erase in line or display (K, J) and the cursor position report (6 n), whose answer
+ * the terminal sends back to the guest. Every other control, escape or string sequence is dropped.
+ */
+const CONSOLE_CSI = /^(\d{0,4}[ABCDG]|[012]?[KJ]|6n)$/;
+
+export class TerminalFilter implements TerminalSink {
+  private out = '';
+  private readonly parser = new EscapeParser(this);
 
   filter(bytes: Uint8Array): string {
-    let out = '';
-    for (const char of this.decoder.decode(bytes, { stream: true })) {
-      const code = char.codePointAt(0)!;
-      switch (this.state) {
-        case 'escape':
-          this.state = char === '[' ? 'csi' : ']P_^X'.includes(char) ? 'string' : 'text';
-          continue;
-        case 'csi':
-          if (code < 0x20 || code > 0x3f) this.state = 'text';
-          continue;
-        case 'string':
-          if (code === 0x07 || code === 0x9c) this.state = 'text';
-          else if (code === 0x1b) this.state = 'string-escape';
-          continue;
-        case 'string-escape':
-          this.state = char === '\\' ? 'text' : 'string';
-          continue;
-        case 'text':
-          break;
-      }
-      if (code === 0x1b) this.state = 'escape';
-      else if (code === 0x9b) this.state = 'csi';
-      else if (code === 0x0a) out += '\r\n';
-      else if (code === 0x0d || code === 0x08 || code === 0x09) out += char;
-      else if (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0)) out += char;
-    }
-    return out.replace(/\r\r\n/g, '\r\n');
+    this.parser.write(bytes);
+    const out = this.out;
+    this.out = '';
+    return out;
+  }
+
+  print(text: string): void {
+    this.out += text;
+  }
+
+  execute(code: number): void {
+    if (code === 0x0a) this.out += '\r\n';
+    else if (code === 0x0d || code === 0x08 || code === 0x09) this.out += String.fromCharCode(code);
+  }
+
+  csi(params: string, final: string): void {
+    if (CONSOLE_CSI.test(params + final)) this.out += `\x1b[${params}${final}`;
   }
 }
 

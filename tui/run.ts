@@ -5,7 +5,7 @@
  * status through the debug-exit port.
  */
 import type { StopReason, VmMonitor } from '../vmm/monitor-api.js';
-import { sanitize } from './console-screen.js';
+import { sanitize } from './terminal-text.js';
 
 export const SCRIPT_PATH = '/tmp/session.ysh';
 export const SHELL_PROMPT = '~ # ';

@@ -5,7 +5,7 @@
  */
 import { exitReasonName } from '../shell-protocol/exit-reasons.js';
 import type { LogLevel, LogRecord, RegisterSnapshot, VmMonitor } from '../vmm/monitor-api.js';
-import { sanitize } from './console-screen.js';
+import { sanitize } from './terminal-text.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { type RegisterCell, registerCells } from './components/RegistersPane.js';
 import { type ExitSummary, exitSummary, sortExits } from './exit-table.js';
