@@ -111,8 +111,11 @@ export type VmEvent =
  * What a host tool may read of a VM: the same whether the VM runs in this process or is watched
  * through its monitor socket (`ymir stat --vm`), so views are written once against this.
  */
+/** The configuration every view can know about a VM, also one it attached to. */
+export type VmViewConfig = Pick<Required<VmConfig>, 'vcpus' | 'memoryBytes' | 'stealth' | 'logLevel'>;
+
 export interface VmView {
-  readonly config: Required<VmConfig>;
+  readonly config: VmViewConfig;
   readonly state: VmState;
   /** Milliseconds since start (0 before). */
   uptimeMs(): number;
@@ -125,6 +128,7 @@ export interface VmView {
 }
 
 export interface VmMonitor extends VmView {
+  readonly config: Required<VmConfig>;
   start(): void;
   pause(): void;
   resume(): void;
@@ -190,9 +194,11 @@ export interface PageMapping {
   readonly virtual: bigint;
   readonly physical: bigint;
   readonly length: bigint;
-  /** PageFlags-style bits: present, writable, user, no-execute. */
+  /** PageMappingFlags bits: the AND of R/W and U/S over every level, the OR of XD. */
   readonly flags: number;
 }
+
+export const PageMappingFlags = { PRESENT: 1, WRITABLE: 2, USER: 4, NO_EXECUTE: 8 } as const;
 
 /** The local APIC of a vCPU (`info lapic`). */
 export interface LapicState {
