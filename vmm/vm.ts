@@ -31,6 +31,12 @@ export const DEFAULT_CONFIG: Required<VmConfig> = {
   timerIntervalMs: 10,
 };
 
+/**
+ * Guest memory sizes a VM takes: 2 MiB steps (the platform's granularity, vmm/platform.md) up to
+ * 4 GiB, and at least what the guest boots in (its kernel reserves the first 4 MiB).
+ */
+export const MEMORY_LIMITS = { min: 6 * 2 ** 20, max: 4 * 2 ** 30, step: 2 * 2 ** 20 } as const;
+
 export class VmConfigError extends RangeError {
   override readonly name = 'VmConfigError';
 }
@@ -38,8 +44,9 @@ export class VmConfigError extends RangeError {
 export function resolveConfig(config: Partial<VmConfig>): Required<VmConfig> {
   const resolved = { ...DEFAULT_CONFIG, ...config };
   if (!Number.isInteger(resolved.vcpus) || resolved.vcpus < 1 || resolved.vcpus > 64) throw new VmConfigError(`vcpus must be 1..64, not ${resolved.vcpus}`);
-  if (!Number.isInteger(resolved.memoryBytes) || resolved.memoryBytes < 4 * 2 ** 20 || resolved.memoryBytes > 4 * 2 ** 30 || resolved.memoryBytes % (2 * 2 ** 20) !== 0) {
-    throw new VmConfigError(`memory must be a multiple of 2 MiB between 4 MiB and 4 GiB, not ${resolved.memoryBytes}`);
+  const memory = resolved.memoryBytes;
+  if (!Number.isInteger(memory) || memory < MEMORY_LIMITS.min || memory > MEMORY_LIMITS.max || memory % MEMORY_LIMITS.step !== 0) {
+    throw new VmConfigError(`memory must be a multiple of 2 MiB from ${MEMORY_LIMITS.min / 2 ** 20} MiB to 4 GiB, not ${memory} bytes`);
   }
   if (!(resolved.timerIntervalMs > 0)) throw new VmConfigError(`timer interval must be positive, not ${resolved.timerIntervalMs}`);
   return resolved;
@@ -318,7 +325,8 @@ export class Vm implements VmMonitor {
 
   registers(vcpu: number): RegisterSnapshot {
     this.checkVcpu(vcpu);
-    if (this.state === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
+    // A running vCPU is asked for a fresh snapshot; a halted one published its last when it halted.
+    if (this.state === 'running' && this.runState(vcpu) === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
     return this.shared.readSnapshot(vcpu);
   }
 

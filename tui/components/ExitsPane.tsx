@@ -1,16 +1,18 @@
 import { Text } from 'ink';
 import { exitReasonName } from '../../shell-protocol/exit-reasons.js';
-import { type ExitRow, type ExitSortKey, type ExitSummary, sortExits } from '../exit-table.js';
-import { Pane } from './Pane.js';
+import { type ExitRow, type ExitSortKey, type ExitSummary, compactNumber, sortExits } from '../exit-table.js';
 
 export interface ExitsPaneProps {
   readonly summary: ExitSummary;
-  readonly sort: ExitSortKey;
-  readonly focused: boolean;
+  readonly sort: ExitSortKey | 'recent';
+  /** When each reason's count last grew (ms, any clock), for the `recent` order. */
+  readonly changedAt: ReadonlyMap<number, number>;
+  /** Content rows. */
   readonly rows: number;
   readonly width: number;
+  /** Rows scrolled past at the top. */
+  readonly scroll: number;
 }
-
 
 interface Column {
   readonly title: string;
@@ -18,18 +20,28 @@ interface Column {
   readonly cell: (row: ExitRow) => string;
 }
 
-/** Columns after the reason's name, in the order they are given up when the pane is narrow. */
+/** Columns after the reason's name, in the order they are given up when the pane is narrow; numbers are compact so they fit. */
 const COLUMNS: readonly Column[] = [
-  { title: 'Total', width: 9, cell: (row) => String(row.total) },
-  { title: '/s', width: 6, cell: (row) => Math.round(row.rate).toString() },
-  { title: '%Total', width: 6, cell: (row) => row.percent.toFixed(1) },
+  { title: 'Total', width: 6, cell: (row) => compactNumber(row.total) },
+  { title: '/s', width: 6, cell: (row) => compactNumber(row.rate) },
+  { title: '%', width: 5, cell: (row) => row.percent.toFixed(1) },
 ];
 
+/** Rows in `sort` order; `recent` puts the reasons that grew last first (what the user just caused), then by total. */
+export function orderExits(rows: readonly ExitRow[], sort: ExitSortKey | 'recent', changedAt: ReadonlyMap<number, number>): ExitRow[] {
+  if (sort !== 'recent') return sortExits(rows, sort);
+  return [...rows].sort((a, b) => (changedAt.get(b.reason) ?? 0) - (changedAt.get(a.reason) ?? 0) || b.total - a.total);
+}
+
+export function exitsTitle(summary: ExitSummary, sort: ExitSortKey | 'recent', focused: boolean): string {
+  return `VM exits, ${summary.vcpu === 'all' ? 'all vCPUs' : `vCPU ${summary.vcpu}`}, by ${sort}${focused ? ' ↑↓ ←→' : ''}`;
+}
+
 /**
- * kvm_stat's columns: reason, total, rate per second, % of total. Reason names are never cut while
- * a column can be dropped instead; the total is always shown.
+ * kvm_stat's columns: the SDM reason name, total, rate per second, % of total. Names are never cut
+ * while a column can be dropped instead; rows that do not fit are counted in a "+N more" row.
  */
-export function ExitsPane({ summary, sort, focused, rows, width }: ExitsPaneProps) {
+export function ExitsPane({ summary, sort, changedAt, rows, width, scroll }: ExitsPaneProps) {
   const longest = Math.max('Event'.length, ...summary.rows.map((r) => exitReasonName(r.reason).length));
   const columns: Column[] = [COLUMNS[0]!];
   let used = longest + 1 + COLUMNS[0]!.width;
@@ -41,13 +53,19 @@ export function ExitsPane({ summary, sort, focused, rows, width }: ExitsPaneProp
   const nameWidth = Math.max(5, width - columns.reduce((sum, c) => sum + 1 + c.width, 0));
   const line = (name: string, cells: readonly string[]): string =>
     [name.slice(0, nameWidth).padEnd(nameWidth), ...cells.map((cell, i) => cell.padStart(columns[i]!.width))].join(' ');
-  const total: ExitRow = { reason: -1, total: summary.total, percent: 100, rate: summary.rate };
-  const sorted = sortExits(summary.rows, sort).slice(0, Math.max(0, rows - 2));
+  const total: ExitRow = { reason: -1, total: summary.total, percent: 100, rate: summary.rate, perVcpu: [] };
+  const ordered = orderExits(summary.rows, sort, changedAt);
+  const room = Math.max(0, rows - 2); // the header and the total
+  const first = Math.min(Math.max(0, scroll), Math.max(0, ordered.length - room));
+  const fits = ordered.length - first <= room;
+  const shown = ordered.slice(first, first + (fits ? room : room - 1));
+  const more = ordered.length - first - shown.length;
   return (
-    <Pane title={`VM exits, sorted by ${sort}${focused ? ' ↑↓' : ''}`} focused={focused}>
+    <>
       <Text bold wrap="truncate">{line('Event', columns.map((c) => c.title))}</Text>
-      {sorted.map((row) => <Text key={row.reason} wrap="truncate">{line(exitReasonName(row.reason), columns.map((c) => c.cell(row)))}</Text>)}
+      {shown.map((row) => <Text key={row.reason} wrap="truncate">{line(exitReasonName(row.reason), columns.map((c) => c.cell(row)))}</Text>)}
+      {more > 0 ? <Text color="gray" wrap="truncate">{`+${more} more${first > 0 ? `, ${first} above` : ''} (Tab here, ↑↓)`}</Text> : null}
       <Text bold wrap="truncate">{line('Total', columns.map((c) => c.cell(total)))}</Text>
-    </Pane>
+    </>
   );
 }

@@ -63,6 +63,10 @@ export class RemoteVm implements VmView {
     return this.client.execute<T>(command, args);
   }
 
+  async resetExitCounts(): Promise<void> {
+    await this.client.execute('reset-exits');
+  }
+
   get state(): VmState {
     return this.status.state;
   }
