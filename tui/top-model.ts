@@ -252,7 +252,7 @@ export function topLayout(columns: number, rows: number): TopLayout {
   const mainTop = 1;
   const mainHeight = height - mainTop - logHeight;
   const registersPerLine: 1 | 2 = width >= 110 ? 2 : 1;
-  const registersWidth = registersPerLine === 2 ? 51 : 28;
+  const registersWidth = registersPerLine === 2 ? 56 : 28;
   const chartsWidth = width - registersWidth;
   const ratesHeight = Math.ceil(mainHeight * 0.55);
   return {

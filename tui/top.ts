@@ -157,7 +157,7 @@ export class TopDashboard {
     if (maxY === undefined) delete this.rates.options.maxY;
     else this.rates.options.maxY = maxY;
     this.rates.setData(series);
-    this.legend.setContent(legendLines(series, LEGEND_WIDTH - 2).join('\n'));
+    this.legend.setContent(legendLines(series, LEGEND_WIDTH - 3).join('\n')); // blessed wraps a line that fills the box
     this.totals.setContent(totalsBars(this.history.summary, this.layout.bars, this.layout.totals.width - 2).join('\n'));
   }
 

@@ -50,7 +50,8 @@ export function ExitsPane({ summary, sort, changedAt, rows, width, scroll }: Exi
     columns.push(column);
     used += 1 + column.width;
   }
-  const nameWidth = Math.max(5, width - columns.reduce((sum, c) => sum + 1 + c.width, 0));
+  // Names as wide as the longest needs (a wide strip keeps its numbers near them), at most what is left.
+  const nameWidth = Math.max(5, Math.min(longest + 2, width - columns.reduce((sum, c) => sum + 1 + c.width, 0)));
   const line = (name: string, cells: readonly string[]): string =>
     [name.slice(0, nameWidth).padEnd(nameWidth), ...cells.map((cell, i) => cell.padStart(columns[i]!.width))].join(' ');
   const total: ExitRow = { reason: -1, total: summary.total, percent: 100, rate: summary.rate, perVcpu: [] };
