@@ -63,7 +63,8 @@ function usageLine(command: Command): string {
 function oneLineErrors(command: Command): Command {
   return command.configureOutput({
     outputError: (text, write) => {
-      const message = text.replace(/^error: /, '').trim().split('\n')[0]!;
+      const message = text.replace(/^error: /, '').trim().split('\n')[0]!
+        .replace(/^option '(-[-\w]+)[^']*' argument '([^']*)' is invalid\. (.*?)\.?$/, '$1 $2: $3');
       write(`${usageLine(command)}: ${message} (see '${usageLine(command)} --help')\n`);
     },
   });
@@ -289,6 +290,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .description('ymir-dbg: a debug shell over VMCALL, on a modelled VMX machine.\nWith no command: the TUI (Ctrl-G in it lists its keys).')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'this help')
+    .helpCommand('help [command]', 'help for a command')
     .exitOverride()
     .allowExcessArguments(true) // so that `ymir frob` reaches the action and is named an unknown command
     // `ymir run --stealth`: options after a command are the command's; those before it are ymir's.

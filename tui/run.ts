@@ -217,10 +217,13 @@ export async function runScript(vm: VmMonitor, request: RunRequest, commands: re
   const outcome: RunOutcome = ended === 'timeout' ? 'timeout' : ended.kind === 'debug-exit' ? 'guest-exit' : 'vm-stopped';
   const status = ended === 'timeout' ? EXIT_TIMEOUT : ended.kind === 'debug-exit' ? ended.status : 1;
   if (request.json) {
-    if (outcome !== 'guest-exit') {
-      const unanswered = commands[json.results];
-      request.onJson(safeJson({ ...(unanswered !== undefined ? { command: unanswered } : {}), ok: false, error: outcome === 'timeout' ? `timed out after ${request.timeoutMs / 1000} s` : 'the VM stopped before the command ended' }));
-    }
+    // The command that did not get to answer: it timed out, the VM stopped under it, or ymirsh
+    // ended before it without a failure of its own to report (no VMM: #UD).
+    const unanswered = commands[json.results];
+    const error = outcome === 'timeout' ? `timed out after ${request.timeoutMs / 1000} s`
+      : outcome === 'vm-stopped' ? 'the VM stopped before the command ended'
+      : status !== 0 && json.failures === 0 ? `ymirsh exited with status ${status} before it ran` : undefined;
+    if (error !== undefined) request.onJson(safeJson({ ...(unanswered !== undefined ? { command: unanswered } : {}), ok: false, error }));
     request.onJson(safeJson({
       summary: {
         status, outcome, commands: commands.length, results: json.results, failed: json.failures, 'invalid-lines': json.invalid,
