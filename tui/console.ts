@@ -31,17 +31,25 @@ export class TerminalFilter implements TerminalSink {
     return out;
   }
 
+  /** The last thing passed was a CR: an LF after it needs no CR of its own. */
+  private afterCr = false;
+
   print(text: string): void {
     this.out += text;
+    this.afterCr = false;
   }
 
   execute(code: number): void {
-    if (code === 0x0a) this.out += '\r\n';
+    if (code === 0x0a) this.out += this.afterCr ? '\n' : '\r\n';
     else if (code === 0x0d || code === 0x08 || code === 0x09) this.out += String.fromCharCode(code);
+    else return;
+    this.afterCr = code === 0x0d;
   }
 
   csi(params: string, final: string): void {
-    if (CONSOLE_CSI.test(params + final)) this.out += `\x1b[${params}${final}`;
+    if (!CONSOLE_CSI.test(params + final)) return;
+    this.out += `\x1b[${params}${final}`;
+    this.afterCr = false;
   }
 }
 
