@@ -8,6 +8,8 @@
  */
 import { EscapeParser, type TerminalSink } from './terminal-text.js';
 
+/** Cursor position reports answered per second at most (see mayReply). */
+const REPLIES_PER_SECOND = 4;
 /** Lines kept beyond maxLines before the oldest are dropped, so they go in batches, not one by one. */
 const TRIM_SLACK = 1024;
 
@@ -23,6 +25,7 @@ export class ConsoleScreen implements TerminalSink {
   /** The console's size on the host's screen: where lines fold, and what a cursor position report says. */
   columns = 80;
   rows = 24;
+  private replies: number[] = [];
   /** Where the screen's answers to the guest's queries go (the guest's receive line). */
   onReply: (text: string) => void = () => undefined;
 
@@ -68,10 +71,22 @@ export class ConsoleScreen implements TerminalSink {
         this.lines.length = this.row + 1;
         break;
       case 'n':
-        if (params === '6') this.onReply(`\x1b[${this.cursorRow()};${(this.column % this.columns) + 1}R`);
+        if (params === '6' && this.mayReply()) this.onReply(`\x1b[${this.cursorRow()};${(this.column % this.columns) + 1}R`);
         break;
       default: break; // colours, modes, other queries: not for a guest to set on our terminal
     }
+  }
+
+  /**
+   * A terminal answers every query, and each answer arrives as input: a guest that floods queries
+   * would type them into its own shell. A line editor asks once or twice per line; more than
+   * REPLIES_PER_SECOND in a second go unanswered.
+   */
+  private mayReply(now = performance.now()): boolean {
+    this.replies = this.replies.filter((at) => now - at < 1000);
+    if (this.replies.length >= REPLIES_PER_SECOND) return false;
+    this.replies.push(now);
+    return true;
   }
 
   /** The cursor's row (from 1) among the last `rows` folded rows, as the guest's terminal would show them. */

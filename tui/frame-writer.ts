@@ -7,6 +7,7 @@
  * update (DEC mode 2026), which terminals that know it show at once.
  */
 import { EventEmitter } from 'node:events';
+import stringWidth from 'string-width';
 
 const BEGIN_SYNC = '\x1b[?2026h';
 const END_SYNC = '\x1b[?2026l';
@@ -28,10 +29,14 @@ export class FrameWriter {
   frame(text: string): void {
     const rows = text.split('\n');
     const height = this.terminal.rows ?? rows.length;
+    const width = this.terminal.columns ?? Number.POSITIVE_INFINITY;
     let out = '';
     for (let i = 0; i < Math.min(height, Math.max(rows.length, this.previous.length)); i++) {
       const row = rows[i] ?? '';
-      if (row !== this.previous[i]) out += `\x1b[${i + 1};1H${row}\x1b[0m\x1b[K`;
+      if (row === this.previous[i]) continue;
+      // Erase what is left of the old row, but not after a row that fills the width: the cursor
+      // then waits on the last column, and an erase there would take the row's last character.
+      out += `\x1b[${i + 1};1H${row}\x1b[0m${stringWidth(row) < width ? '\x1b[K' : ''}`;
     }
     this.previous = rows;
     if (out !== '') this.write(`${BEGIN_SYNC}${out}${END_SYNC}`);

@@ -12,7 +12,7 @@ export const MIN_ROWS = 24;
 /** Columns the console keeps before side panes may sit beside it. */
 const CONSOLE_MIN_COLUMNS = 80;
 const SIDE_MIN_COLUMNS = 38;
-const SIDE_MAX_COLUMNS = 50;
+const SIDE_MAX_COLUMNS = 51;
 
 export type Layout =
   | {

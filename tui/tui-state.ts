@@ -73,6 +73,12 @@ export class TuiState {
   stopped = false;
 
   handleKey(input: string, key: Key, ctx: TuiContext): TuiEffect[] {
+    // Keys that arrive in one read (tmux send-keys, a fast typist) come as one input: a Tab in it
+    // is still a Tab, not text for the input line.
+    if (!this.raw && !key.ctrl && input.length > 1 && input.includes('\t')) {
+      return input.split(/(\t)/).filter((part) => part !== '').flatMap((part) =>
+        this.handleKey(part === '\t' ? '' : part, { ...key, tab: part === '\t' }, ctx));
+    }
     if (this.stopped || (key.ctrl && input === 'q')) return [{ kind: 'quit' }];
     if (this.help) {
       this.help = false;

@@ -50,6 +50,18 @@ describe('the TUI app with fast input', () => {
   });
 });
 
+describe('the TUI app with keys that arrive together', () => {
+  it('takes Tabs in one read as focus moves, not as text', async () => {
+    const { vm, app } = mount();
+    await tick();
+    app.stdin.write('\t\t\t\t');
+    await tick();
+    app.stdin.write('regs\r');
+    await tick();
+    expect(vm.com1.written).toEqual(['regs\r']);
+  });
+});
+
 describe('the TUI app with pasted input', () => {
   it('sends each pasted line separately', async () => {
     const { vm, app } = mount();

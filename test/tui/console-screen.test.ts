@@ -69,4 +69,12 @@ describe('the console screen', () => {
     screen.write(bytes('\x1b[999D\x1b[3Gx'));
     expect(screen.text()).toBe('~ x ');
   });
+
+  it('answers a flood of queries only a few times a second, so a guest cannot type much into itself', () => {
+    const screen = new ConsoleScreen();
+    const replies: string[] = [];
+    screen.onReply = (text) => replies.push(text);
+    screen.write(bytes('\x1b[6n'.repeat(480)));
+    expect(replies).toHaveLength(4);
+  });
 });

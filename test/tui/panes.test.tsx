@@ -1,4 +1,6 @@
+import { Text } from 'ink';
 import { render } from 'ink-testing-library';
+import { Pane } from '../../tui/components/Pane.js';
 import { describe, expect, it } from 'vitest';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { ConsolePane, consoleRows } from '../../tui/components/ConsolePane.js';
@@ -67,8 +69,9 @@ describe('the exits pane', () => {
     expect(sortExits(summary.rows, 'total').map((r) => r.reason)).toEqual([ExitReason.CPUID, ExitReason.VMCALL, ExitReason.HLT]);
     expect(sortExits(summary.rows, 'rate').map((r) => r.reason)).toEqual([ExitReason.CPUID, ExitReason.HLT, ExitReason.VMCALL]);
     expect(sortExits(summary.rows, 'name').map((r) => r.reason)).toEqual([ExitReason.CPUID, ExitReason.HLT, ExitReason.VMCALL]);
-    const changed = new Map([[ExitReason.VMCALL, 2000], [ExitReason.HLT, 1000]]);
-    expect(orderExits(summary.rows, 'recent', changed).map((r) => r.reason)).toEqual([ExitReason.VMCALL, ExitReason.HLT, ExitReason.CPUID]);
+    // A command just made VMCALLs and HLTs (the HLTs are more numerous); CPUID last grew long before.
+    const changed = new Map([[ExitReason.VMCALL, 9000], [ExitReason.HLT, 8000], [ExitReason.CPUID, 1000]]);
+    expect(orderExits(summary.rows, 'recent', changed).map((r) => r.reason)).toEqual([ExitReason.HLT, ExitReason.VMCALL, ExitReason.CPUID]);
   });
 
   it('renders kvm_stat columns with a total row, numbers compact enough for their column', () => {
@@ -169,6 +172,16 @@ describe('the registers pane', () => {
     expect(all).toContain('CS 0023 SS 001b DS 0000 ES 0000 FS 0000 GS 0000');
     expect(all).toContain('GS.base 0000000000000000');
     expect(all).not.toContain('more rows');
+  });
+});
+
+describe('Pane', () => {
+  it('keeps its first row in place when focus changes its border', () => {
+    const pane = (focused: boolean) => <Pane title="t" focused={focused} width={20} rows={2}><Text>first</Text><Text>second</Text></Pane>;
+    const app = render(pane(false));
+    app.rerender(pane(true));
+    expect(lines(app.lastFrame() ?? '').slice(1, 3)).toEqual(['║first             ║', '║second            ║']);
+    app.unmount();
   });
 });
 

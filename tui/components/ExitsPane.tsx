@@ -27,10 +27,20 @@ const COLUMNS: readonly Column[] = [
   { title: '%', width: 5, cell: (row) => row.percent.toFixed(1) },
 ];
 
-/** Rows in `sort` order; `recent` puts the reasons that grew last first (what the user just caused), then by total. */
+/** Exits that grew within this long of the newest change count as caused together (by one command). */
+const RECENT_WINDOW_MS = 3000;
+
+/**
+ * Rows in `sort` order. `recent` shows what the user just caused: the reasons that grew within a
+ * few seconds of the newest change first, rarest first (a command's VMCALLs and CPUIDs, not the
+ * console output every command makes), then the others by when they last grew.
+ */
 export function orderExits(rows: readonly ExitRow[], sort: ExitSortKey | 'recent', changedAt: ReadonlyMap<number, number>): ExitRow[] {
   if (sort !== 'recent') return sortExits(rows, sort);
-  return [...rows].sort((a, b) => (changedAt.get(b.reason) ?? 0) - (changedAt.get(a.reason) ?? 0) || b.total - a.total);
+  const newest = Math.max(0, ...changedAt.values());
+  const at = (row: ExitRow): number => changedAt.get(row.reason) ?? 0;
+  const recent = (row: ExitRow): boolean => changedAt.has(row.reason) && newest - at(row) <= RECENT_WINDOW_MS;
+  return [...rows].sort((a, b) => Number(recent(b)) - Number(recent(a)) || (recent(a) ? a.total - b.total : at(b) - at(a) || b.total - a.total));
 }
 
 export function exitsTitle(summary: ExitSummary, sort: ExitSortKey | 'recent', focused: boolean): string {

@@ -26,7 +26,8 @@ export function Pane({ title, focused, width, rows, children }: PaneProps) {
         <Text bold color={focused ? 'cyan' : 'white'}>{label}</Text>
         <Text color={colour}>{edge.line.repeat(Math.max(0, width - 3 - label.length))}{edge.right}</Text>
       </Text>
-      <Box flexDirection="column" borderStyle={focused ? 'double' : 'single'} borderTop={false} borderColor={colour} width={width} height={rows + 1} overflow="hidden">
+      {/* Keyed by focus: Ink re-applies a changed borderStyle with a top border, which pushed the content down a row. */}
+      <Box key={focused ? 'focused' : 'plain'} flexDirection="column" borderStyle={focused ? 'double' : 'single'} borderTop={false} borderColor={colour} width={width} height={rows + 1} overflow="hidden">
         {children}
       </Box>
     </Box>

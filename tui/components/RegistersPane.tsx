@@ -82,8 +82,8 @@ export function RegistersPane({ snapshot, cells, rows, width, scroll }: Register
   return (
     <>
       <Text wrap="truncate" color="gray">{info}</Text>
-      {shown.map((line, i) => (
-        <Text key={i} wrap="truncate">
+      {shown.map((line) => (
+        <Text key={line[0]!.name} wrap="truncate">
           {line.map((cell, k) => (
             <Text key={cell.name}>
               {k > 0 ? ' ' : ''}
