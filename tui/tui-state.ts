@@ -43,6 +43,19 @@ export interface TuiContext {
   readonly scrollLimits: Readonly<PaneScroll>;
 }
 
+/** C0 controls that are keys of their own (Tab, Ctrl-letter, Backspace), not a paste's line breaks. */
+const CONTROL_KEY = /[\x01-\x09\x0b\x0c\x0e-\x1a\x7f]/;
+const CONTROL_KEYS = /([\x01-\x09\x0b\x0c\x0e-\x1a\x7f])/;
+
+/** One piece of a split input as Ink would have reported it alone. */
+function controlKey(part: string, key: Key): [string, Key] {
+  const code = part.charCodeAt(0);
+  if (part.length > 1 || !CONTROL_KEY.test(part)) return [part, key];
+  if (code === 0x09) return ['', { ...key, tab: true }];
+  if (code === 0x7f || code === 0x08) return ['', { ...key, backspace: true }];
+  return [String.fromCharCode(code + 0x60), { ...key, ctrl: true }];
+}
+
 function cycle<T>(list: readonly T[], current: T, step: number): T {
   return list[(list.indexOf(current) + step + list.length) % list.length]!;
 }
@@ -73,11 +86,10 @@ export class TuiState {
   stopped = false;
 
   handleKey(input: string, key: Key, ctx: TuiContext): TuiEffect[] {
-    // Keys that arrive in one read (tmux send-keys, a fast typist) come as one input: a Tab in it
-    // is still a Tab, not text for the input line.
-    if (!this.raw && !key.ctrl && input.length > 1 && input.includes('\t')) {
-      return input.split(/(\t)/).filter((part) => part !== '').flatMap((part) =>
-        this.handleKey(part === '\t' ? '' : part, { ...key, tab: part === '\t' }, ctx));
+    // Keys that arrive in one read (tmux send-keys, a fast typist) come as one input: a Tab or a
+    // Ctrl key in it is still that key, not text for the input line. (Line breaks are a paste's.)
+    if (!this.raw && !key.ctrl && input.length > 1 && CONTROL_KEY.test(input) && !input.includes('\x1b')) {
+      return input.split(CONTROL_KEYS).filter((part) => part !== '').flatMap((part) => this.handleKey(...controlKey(part, key), ctx));
     }
     if (this.stopped || (key.ctrl && input === 'q')) return [{ kind: 'quit' }];
     if (this.help) {

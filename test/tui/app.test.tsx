@@ -51,14 +51,18 @@ describe('the TUI app with fast input', () => {
 });
 
 describe('the TUI app with keys that arrive together', () => {
-  it('takes Tabs in one read as focus moves, not as text', async () => {
-    const { vm, app } = mount();
+  it('takes Tabs and Ctrl keys in one read as keys, not as text', async () => {
+    const { vm, app, onQuit } = mount();
     await tick();
     app.stdin.write('\t\t\t\t');
     await tick();
     app.stdin.write('regs\r');
     await tick();
     expect(vm.com1.written).toEqual(['regs\r']);
+    app.stdin.write('\x03\x11'); // Ctrl-C to the guest, then Ctrl-Q
+    await tick();
+    expect(vm.com1.written).toEqual(['regs\r', '\x03']);
+    expect(onQuit).toHaveBeenCalledOnce();
   });
 });
 
