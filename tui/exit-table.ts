@@ -84,3 +84,9 @@ export function compactNumber(n: number): string {
   }
   return String(Math.round(n));
 }
+
+/** `n` whole when it fits `width` characters, else compactly (12345678 in 6: 12.3M). */
+export function fitNumber(n: number, width: number): string {
+  const whole = String(Math.round(n));
+  return whole.length <= width ? whole : compactNumber(n);
+}

@@ -56,6 +56,6 @@ export function layout(columns: number, rows: number): Layout {
     };
   }
   const panes = height - CHROME_ROWS - 2; // the console's and the strip's title rows
-  const stripRows = Math.min(10, Math.max(6, Math.round(panes * 0.3)));
+  const stripRows = Math.min(10, Math.max(7, Math.round(panes * 0.3)));
   return { kind: 'stacked', columns: width, rows: height, consoleColumns: width, consoleRows: panes - stripRows, stripRows };
 }

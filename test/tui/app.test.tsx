@@ -148,7 +148,7 @@ describe('the TUI app at different terminal sizes', () => {
 
   it('lists first the exits a command just caused, and says how many rows did not fit', async () => {
     const vm = new FakeMonitor();
-    for (const [reason, n] of [[10, 900], [12, 800], [28, 700], [30, 600], [31, 500], [32, 400], [1, 300]] as const) vm.counts[0]![reason] = n;
+    for (const [reason, n] of [[10, 900], [12, 800], [28, 700], [30, 600], [31, 500], [32, 400], [1, 300], [7, 200], [52, 100], [48, 50]] as const) vm.counts[0]![reason] = n;
     const { stdout } = mountSized(80, 24, vm);
     await tick(700);
     vm.counts[0]![18] = 3; // ymirsh's VMCALLs: fewest by total, but the newest

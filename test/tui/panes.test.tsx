@@ -9,7 +9,7 @@ import { HELP_KEYS, HelpPane } from '../../tui/components/HelpPane.js';
 import { LogPane, filterLog, logTitle } from '../../tui/components/LogPane.js';
 import { RegistersPane, flagNames, registerCells, registersTitle } from '../../tui/components/RegistersPane.js';
 import { StatusLine, uptimeLabel } from '../../tui/components/StatusLine.js';
-import { compactNumber, exitSummary, sortExits, summarizeExits } from '../../tui/exit-table.js';
+import { compactNumber, exitSummary, fitNumber, sortExits, summarizeExits } from '../../tui/exit-table.js';
 import type { LogRecord } from '../../vmm/monitor-api.js';
 import { FakeMonitor, snapshot } from './fake-monitor.js';
 
@@ -69,9 +69,9 @@ describe('the exits pane', () => {
     expect(sortExits(summary.rows, 'total').map((r) => r.reason)).toEqual([ExitReason.CPUID, ExitReason.VMCALL, ExitReason.HLT]);
     expect(sortExits(summary.rows, 'rate').map((r) => r.reason)).toEqual([ExitReason.CPUID, ExitReason.HLT, ExitReason.VMCALL]);
     expect(sortExits(summary.rows, 'name').map((r) => r.reason)).toEqual([ExitReason.CPUID, ExitReason.HLT, ExitReason.VMCALL]);
-    // A command just made VMCALLs and HLTs (the HLTs are more numerous); CPUID last grew long before.
+    // A command just made VMCALLs and HLTs; CPUID, the most numerous, last grew long before.
     const changed = new Map([[ExitReason.VMCALL, 9000], [ExitReason.HLT, 8000], [ExitReason.CPUID, 1000]]);
-    expect(orderExits(summary.rows, 'recent', changed).map((r) => r.reason)).toEqual([ExitReason.HLT, ExitReason.VMCALL, ExitReason.CPUID]);
+    expect(orderExits(summary.rows, 'recent', changed).map((r) => r.reason)).toEqual([ExitReason.VMCALL, ExitReason.HLT, ExitReason.CPUID]);
   });
 
   it('renders kvm_stat columns with a total row, numbers compact enough for their column', () => {
@@ -85,6 +85,8 @@ describe('the exits pane', () => {
     const busy = summarizeExits([[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 123_456_789]], [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]], 0.5);
     const row = lines(frame(<ExitsPane summary={busy} sort="total" changedAt={noTimes} rows={3} width={30} scroll={0} />))[1]!;
     expect(row).toMatch(/^CPUID\s+123M\s+247M\s+100\.0$/);
+    expect(fitNumber(1_234_567, 7)).toBe('1234567');
+    expect(fitNumber(12_345_678, 7)).toBe('12.3M');
     expect(row.length).toBeLessThanOrEqual(30);
   });
 
@@ -98,14 +100,26 @@ describe('the exits pane', () => {
   });
 
   it('says how many rows did not fit, and scrolls to them', () => {
-    const text = frame(<ExitsPane summary={summary} sort="total" changedAt={noTimes} rows={4} width={42} scroll={0} />);
+    const text = frame(<ExitsPane summary={summary} sort="total" changedAt={noTimes} rows={4} width={26} scroll={0} />);
     expect(lines(text)).toHaveLength(4);
     expect(text).toContain('CPUID');
     expect(text).toContain('+2 more');
     expect(text).not.toMatch(/^HLT/m);
-    const scrolled = frame(<ExitsPane summary={summary} sort="total" changedAt={noTimes} rows={4} width={42} scroll={2} />);
+    const scrolled = frame(<ExitsPane summary={summary} sort="total" changedAt={noTimes} rows={4} width={26} scroll={2} />);
     expect(scrolled).toMatch(/^VMCALL/m);
     expect(scrolled).toMatch(/^HLT/m);
+  });
+
+  it('uses a second column for the rows that do not fit one, where it is wide enough', () => {
+    const vm = new FakeMonitor();
+    [1, 10, 12, 18, 28, 30, 31, 32, 52, 7].forEach((reason, i) => { vm.counts[0]![reason] = 100 * (i + 1); });
+    const many = exitSummary(vm, undefined, 0).summary;
+    const rows = lines(frame(<ExitsPane summary={many} sort="total" changedAt={noTimes} rows={6} width={80} scroll={0} />));
+    expect(rows).toHaveLength(6);
+    expect(rows[0]).toMatch(/^Event +Total +\/s +%? *│ Event +Total/);
+    expect(rows[1]).toMatch(/^INTERRUPT_WINDOW +1000 .*│ IO_INSTRUCTION +600/);
+    expect(rows[5]).toMatch(/^Total +5500 .*│ \+2 more/);
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
   });
 
   it('labels its scope and order', () => {
