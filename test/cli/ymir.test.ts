@@ -373,6 +373,29 @@ describe('ymir options and commands', () => {
   }, 30_000);
 });
 
+describe('the documentation', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it('lists in README every key the TUI\'s Ctrl-G help lists, with the same words', async () => {
+    const { HELP_KEYS } = await import('../../tui/components/HelpPane.js');
+    for (const [key, what] of HELP_KEYS) expect(readme, key).toContain(`| ${key} | ${what} |`);
+  });
+
+  it('describes in README every command and option that --help lists', async () => {
+    const top = await ymir(['--help']);
+    const commands = [...top.stdout.split('Commands:')[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    expect(commands).toEqual(['console', 'run', 'stat', 'top', 'monitor']);
+    for (const command of ['', ...commands]) {
+      const help = await ymir(command === '' ? ['--help'] : [command, '--help']);
+      for (const [, short, long] of help.stdout.matchAll(/^ {2}(?:(-\w), )?(--[\w-]+)/gm)) {
+        if (long === '--help' || long === '--version') continue;
+        expect(readme.includes(`\`${long}`) || (short !== undefined && readme.includes(`\`${short}`)), `${command || 'ymir'} ${long}`).toBe(true);
+      }
+      if (command !== '') expect(readme).toContain(`\`ymir ${command}`);
+    }
+  }, 60_000);
+});
+
 describe('npm start', () => {
   it('checks the build and leaves it alone when nothing changed', async () => {
     const check = spawn('npm', ['run', '--silent', 'prestart', '--', '--verbose'], { cwd: ROOT, env: process.env });
