@@ -1,22 +1,24 @@
 /**
- * The TUI under a console flood, in a process of its own (so its memory is the TUI's alone): the
- * real App on a real VM, drawn into a 120x40 terminal stand-in. Prints one JSON line: every frame's
- * render time, every input-to-echo latency, and the RSS at the end.
+ * The TUI in a process of its own (so its CPU and memory are the TUI's alone, VM included): the
+ * real TUI (App, Ink, frame writer) on a real VM, drawn into a 120x40 terminal stand-in. First it
+ * sits idle at the shell prompt, then the guest floods the console while keys are typed. Prints
+ * one JSON line: idle CPU and bytes drawn, every frame's render time, every input-to-echo latency,
+ * and the RSS at the end.
  */
 import { EventEmitter } from 'node:events';
-import { render } from 'ink';
-import { createElement } from 'react';
-import { App, TUI_MAX_FPS } from '../tui/components/App.js';
-import { limitHeapGrowth } from '../tui/heap.js';
+import { runTui } from '../tui/tui.js';
 import { createVm } from '../vmm/vm.js';
 
 export interface TuiSessionReport {
+  readonly idleCpuPercent: number;
+  readonly idleBytesPerSecond: number;
   readonly frameMs: number[];
   readonly echoMs: number[];
   readonly rssBytes: number;
   readonly floodBytes: number;
 }
 
+const IDLE_SECONDS = 5;
 const FLOOD_SECONDS = 4;
 const KEY_EVERY_MS = 150;
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
@@ -25,13 +27,15 @@ class Terminal extends EventEmitter {
   readonly isTTY = true;
   readonly columns = 120;
   readonly rows = 40;
+  bytes = 0;
   private watchers: ((text: string) => void)[] = [];
   write = (chunk: string): boolean => {
+    this.bytes += Buffer.byteLength(chunk);
     const text = chunk.replace(ANSI, '');
     for (const watch of this.watchers) watch(text);
     return true;
   };
-  /** Resolve when a frame shows `text`. */
+  /** Resolve when a write shows `text`. */
   shows(text: string): Promise<void> {
     return new Promise((resolve) => {
       const watch = (frame: string): void => {
@@ -64,8 +68,9 @@ class Keyboard extends EventEmitter {
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function main(): Promise<void> {
-  limitHeapGrowth(); // as `ymir` does before it draws
   const terminal = new Terminal();
   const keyboard = new Keyboard();
   const vm = createVm({ vcpus: 2 });
@@ -76,14 +81,20 @@ async function main(): Promise<void> {
     if (flooding) floodBytes += bytes.length;
     else console1 += Buffer.from(bytes).toString('latin1');
   });
+  vm.com2.onData(() => undefined); // as `ymir` drains it
   const frameMs: number[] = [];
-  const app = render(createElement(App, { vm, onQuit: () => undefined }), {
-    stdout: terminal as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream,
-    exitOnCtrlC: false, patchConsole: false, maxFps: TUI_MAX_FPS, onRender: ({ renderTime }) => { if (flooding) frameMs.push(renderTime); },
-  });
-  vm.start();
-  while (!console1.includes('~ # ')) await new Promise((resolve) => setTimeout(resolve, 10));
-  const typed = (text: string): Promise<void> => { keyboard.press(text); return terminal.shows(`› ${text}`); };
+  const tui = runTui(vm, { stdin: keyboard as unknown as NodeJS.ReadStream, stdout: terminal as unknown as NodeJS.WriteStream, onRender: (ms) => { if (flooding) frameMs.push(ms); } });
+  while (!console1.includes('~ # ')) await sleep(10);
+
+  await sleep(1500); // the boot's last frames and log polls settle
+  const idleBytes = terminal.bytes;
+  const before = process.cpuUsage();
+  await sleep(IDLE_SECONDS * 1000);
+  const used = process.cpuUsage(before);
+  const idleCpuPercent = ((used.user + used.system) / (IDLE_SECONDS * 1e6)) * 100;
+  const idleBytesPerSecond = (terminal.bytes - idleBytes) / IDLE_SECONDS;
+
+  const typed = (text: string): Promise<void> => { const shown = terminal.shows(`› ${text}`); keyboard.press(text); return shown; };
   await typed('flood 100000000');
   keyboard.press('\r');
   flooding = true;
@@ -91,17 +102,18 @@ async function main(): Promise<void> {
   const end = performance.now() + FLOOD_SECONDS * 1000;
   let line = '';
   for (let i = 0; performance.now() < end; i++) {
-    await new Promise((resolve) => setTimeout(resolve, KEY_EVERY_MS));
+    await sleep(KEY_EVERY_MS);
     line += String.fromCharCode(0x61 + (i % 26));
     const start = performance.now();
+    const shown = terminal.shows(`› ${line}`);
     keyboard.press(line.slice(-1));
-    await terminal.shows(`› ${line}`);
+    await shown;
     echoMs.push(performance.now() - start);
   }
   const rssBytes = process.memoryUsage().rss;
-  app.unmount();
+  tui.close();
   await vm.stop();
-  const report: TuiSessionReport = { frameMs, echoMs, rssBytes, floodBytes };
+  const report: TuiSessionReport = { idleCpuPercent, idleBytesPerSecond, frameMs, echoMs, rssBytes, floodBytes };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

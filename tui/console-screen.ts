@@ -1,30 +1,33 @@
 /**
- * The serial console as lines of text, fed with raw guest bytes. It interprets what a dumb
- * terminal does — CR, LF, BS, TAB — and the few cursor controls ymirsh uses to redraw in place
- * (CSI n A, CSI K, CSI J); every other control or escape sequence (OSC, DCS, mode changes, device
- * queries, C1 controls, bells) is dropped, so guest bytes never reach the host terminal raw.
+ * The serial console as lines of text, fed with raw guest bytes through the escape parser
+ * (terminal-text.ts). It does what a dumb terminal does — CR, LF, BS, TAB — plus the cursor
+ * controls line editors redraw with (CSI n A, C, D, G, K, J) and the cursor position report
+ * (CSI 6 n) by which a program on a serial line learns the terminal's width; everything else is
+ * dropped, so guest bytes never reach the host terminal raw. Long lines fold at `columns`.
  * Scrollback is bounded: it keeps at least `maxLines` lines, dropping the oldest in batches.
  */
-const ESC = 0x1b;
-const CSI_C1 = 0x9b;
-/** C0 and C1 controls and DEL: what the parser must look at; everything else is plain text. */
-const SPECIAL = /[\x00-\x1f\x7f-\x9f]/g;
+import { EscapeParser, type TerminalSink } from './terminal-text.js';
+
+/** Cursor position reports answered per second at most (see mayReply). */
+const REPLIES_PER_SECOND = 4;
 /** Lines kept beyond maxLines before the oldest are dropped, so they go in batches, not one by one. */
 const TRIM_SLACK = 1024;
 
-type ParseState = 'text' | 'escape' | 'csi' | 'string' | 'string-escape';
-
-export class ConsoleScreen {
+export class ConsoleScreen implements TerminalSink {
   private lines: string[] = [''];
   private row = 0;
   private column = 0;
-  private state: ParseState = 'text';
-  private csiParams = '';
-  private readonly decoder = new TextDecoder('utf-8');
+  private readonly parser = new EscapeParser(this);
   /** Lines dropped off the top of the scrollback. */
   dropped = 0;
   /** Bumped on every change, so a renderer knows when to redraw. */
   version = 0;
+  /** The console's size on the host's screen: where lines fold, and what a cursor position report says. */
+  columns = 80;
+  rows = 24;
+  private replies: number[] = [];
+  /** Where the screen's answers to the guest's queries go (the guest's receive line). */
+  onReply: (text: string) => void = () => undefined;
 
   constructor(readonly maxLines = 10_000) {}
 
@@ -42,77 +45,56 @@ export class ConsoleScreen {
   }
 
   write(bytes: Uint8Array): void {
-    const text = this.decoder.decode(bytes, { stream: true });
-    let at = 0;
-    while (at < text.length) {
-      // Runs of printable text go onto the line at once; controls go through the parser one by one.
-      if (this.state === 'text') {
-        SPECIAL.lastIndex = at;
-        const special = SPECIAL.exec(text);
-        const end = special ? special.index : text.length;
-        if (end > at) {
-          this.put(text.slice(at, end));
-          at = end;
-          continue;
-        }
-      }
-      const char = String.fromCodePoint(text.codePointAt(at)!);
-      this.feed(char);
-      at += char.length;
-    }
+    this.parser.write(bytes);
     this.version++;
   }
 
-  private feed(char: string): void {
-    const code = char.codePointAt(0)!;
-    switch (this.state) {
-      case 'escape':
-        if (char === '[') {
-          this.state = 'csi';
-          this.csiParams = '';
-        } else if (char === ']' || char === 'P' || char === '_' || char === '^' || char === 'X') this.state = 'string';
-        else this.state = 'text'; // a two-byte escape (ESC c, ESC 7, ...): dropped
-        return;
-      case 'csi':
-        if (code >= 0x40 && code <= 0x7e) {
-          this.state = 'text';
-          this.csi(char, this.csiParams);
-        } else if (code >= 0x20 && code <= 0x3f) this.csiParams += char;
-        else this.state = 'text';
-        return;
-      case 'string': // OSC/DCS/APC/PM/SOS bodies end at BEL or ST (ESC \)
-        if (code === 0x07 || code === 0x9c) this.state = 'text';
-        else if (code === ESC) this.state = 'string-escape';
-        return;
-      case 'string-escape':
-        this.state = char === '\\' ? 'text' : 'string';
-        return;
-      case 'text':
-        break;
-    }
-    if (code === ESC) this.state = 'escape';
-    else if (code === CSI_C1) {
-      this.state = 'csi';
-      this.csiParams = '';
-    } else if (code === 0x0a) this.newline();
+  execute(code: number): void {
+    if (code === 0x0a) this.newline();
     else if (code === 0x0d) this.column = 0;
     else if (code === 0x08) this.column = Math.max(0, this.column - 1);
     else if (code === 0x09) this.put(' '.repeat(8 - (this.column % 8)));
-    else if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) return; // other controls: dropped
-    else this.put(char);
+    // other controls (BEL, ...): dropped
   }
 
-  private csi(final: string, params: string): void {
+  csi(params: string, final: string): void {
     const n = Math.max(1, Number.parseInt(params || '1', 10) || 1);
+    const rowStart = this.column - (this.column % this.columns); // the folded row the cursor is on
     switch (final) {
       case 'A': this.row = Math.max(0, this.row - n); break;
+      case 'C': this.column = Math.min(rowStart + this.columns - 1, this.column + n); break;
+      case 'D': this.column = Math.max(rowStart, this.column - n); break;
+      case 'G': this.column = rowStart + Math.min(this.columns, n) - 1; break;
       case 'K': this.setLine(this.current().slice(0, this.column)); break;
       case 'J':
         this.setLine(this.current().slice(0, this.column));
         this.lines.length = this.row + 1;
         break;
-      default: break; // colours, modes, queries: not for a guest to set on our terminal
+      case 'n':
+        if (params === '6' && this.mayReply()) this.onReply(`\x1b[${this.cursorRow()};${(this.column % this.columns) + 1}R`);
+        break;
+      default: break; // colours, modes, other queries: not for a guest to set on our terminal
     }
+  }
+
+  /**
+   * A terminal answers every query, and each answer arrives as input: a guest that floods queries
+   * would type them into its own shell. A line editor asks once or twice per line; more than
+   * REPLIES_PER_SECOND in a second go unanswered.
+   */
+  private mayReply(now = performance.now()): boolean {
+    this.replies = this.replies.filter((at) => now - at < 1000);
+    if (this.replies.length >= REPLIES_PER_SECOND) return false;
+    this.replies.push(now);
+    return true;
+  }
+
+  /** The cursor's row (from 1) among the last `rows` folded rows, as the guest's terminal would show them. */
+  private cursorRow(): number {
+    const folded = (line: string): number => Math.max(1, Math.ceil(line.length / this.columns));
+    let below = folded(this.current()) - Math.floor(this.column / this.columns) - 1;
+    for (let i = this.row + 1; i < this.lines.length && below < this.rows; i++) below += folded(this.lines[i]!);
+    return Math.max(1, this.rows - below);
   }
 
   private current(): string {
@@ -121,6 +103,10 @@ export class ConsoleScreen {
 
   private setLine(text: string): void {
     this.lines[this.row] = text;
+  }
+
+  print(text: string): void {
+    this.put(text);
   }
 
   private put(text: string): void {
@@ -149,9 +135,3 @@ export class ConsoleScreen {
   }
 }
 
-/** Text with every control and escape sequence removed (for one-line uses such as `ymir run`). */
-export function sanitize(bytes: Uint8Array): string {
-  const screen = new ConsoleScreen(Number.MAX_SAFE_INTEGER);
-  screen.write(bytes);
-  return screen.text();
-}

@@ -1,27 +1,40 @@
-/** The options every `ymir` command shares, parsed into a VM config with clear errors. */
+/** The options of the `ymir` commands that start a VM, parsed into a VM config with clear errors. */
 import { InvalidArgumentError } from 'commander';
 import type { LogLevel, VmConfig } from '../vmm/monitor-api.js';
+import { MEMORY_LIMITS } from '../vmm/vm.js';
 
 export interface VmOptions {
   readonly vcpus: number;
   readonly memory: number;
   readonly stealth: boolean;
   readonly logLevel: LogLevel;
+  /** The VM's name on its monitor (`ymir stat --vm NAME`). */
+  readonly name?: string;
+  /** Where the monitor socket goes (default: under $XDG_RUNTIME_DIR/ymir). */
+  readonly monitor?: string;
 }
 
 export function parseVcpus(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('vCPUs must be a whole number from 1 to 64.');
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 64) throw new InvalidArgumentError('vCPUs must be a whole number from 1 to 64.');
   return n;
 }
 
-/** `64M`, `1G`, `512MiB`, or bytes. */
+const MIB = 2 ** 20;
+
+/**
+ * A memory size as QEMU's -m takes it: a number of MiB, or with a suffix M/MiB or G/GiB, fractions
+ * allowed where they come to whole MiB (1.5G is 1536M). It must be a size the guest boots in.
+ */
 export function parseMemory(text: string): number {
-  const match = /^(\d+)\s*(k|kib|m|mib|g|gib)?$/i.exec(text.trim());
-  if (!match) throw new InvalidArgumentError('use a size such as 64M or 1G.');
-  const unit = (match[2] ?? '').toLowerCase()[0];
-  const bytes = Number(match[1]) * (unit === 'k' ? 2 ** 10 : unit === 'm' ? 2 ** 20 : unit === 'g' ? 2 ** 30 : 1);
-  if (bytes < 4 * 2 ** 20 || bytes > 4 * 2 ** 30 || bytes % (2 * 2 ** 20) !== 0) throw new InvalidArgumentError('memory must be a multiple of 2M from 4M to 4G.');
+  const match = /^(\d+(?:\.\d+)?)\s*(m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
+  if (!match) throw new InvalidArgumentError('use a size such as 64M, 1536M or 1.5G.');
+  const mib = Number(match[1]) * ((match[2] ?? 'm').toLowerCase().startsWith('g') ? 1024 : 1);
+  if (!Number.isInteger(mib)) throw new InvalidArgumentError(`${text} is not a whole number of MiB.`);
+  const bytes = mib * MIB;
+  if (bytes < MEMORY_LIMITS.min) throw new InvalidArgumentError(`the guest needs at least ${MEMORY_LIMITS.min / MIB}M.`);
+  if (bytes > MEMORY_LIMITS.max) throw new InvalidArgumentError(`at most ${MEMORY_LIMITS.max / MIB / 1024}G.`);
+  if (bytes % MEMORY_LIMITS.step !== 0) throw new InvalidArgumentError(`use a multiple of ${MEMORY_LIMITS.step / MIB}M (${mib - 1}M or ${mib + 1}M).`);
   return bytes;
 }
 
@@ -34,9 +47,16 @@ export function vmConfig(options: VmOptions): Partial<VmConfig> {
   return { vcpus: options.vcpus, memoryBytes: options.memory, stealth: options.stealth, logLevel: options.logLevel };
 }
 
-/** `--interval`, `--timeout`: a number of seconds above 0. */
+/** `--interval`: a number of seconds above 0. */
 export function parseSeconds(text: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number of seconds above 0, e.g. 1 or 0.5.');
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number of seconds above 0, e.g. 1 or 0.5.');
+  return n;
+}
+
+/** `--timeout`: seconds, 0 for no limit. */
+export function parseTimeout(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds, or 0 for no limit.');
   return n;
 }

@@ -4,46 +4,17 @@
  * lines and the screen layout.
  */
 import { exitReasonName } from '../shell-protocol/exit-reasons.js';
-import type { LogLevel, LogRecord, RegisterSnapshot, VmMonitor } from '../vmm/monitor-api.js';
-import { sanitize } from './console-screen.js';
+import type { LogLevel, LogRecord, RegisterSnapshot, VmView } from '../vmm/monitor-api.js';
+import { sanitize } from './terminal-text.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
-import { type RegisterCell, registerCells } from './components/RegistersPane.js';
-import { type ExitSummary, exitSummary, sortExits } from './exit-table.js';
+import { registerCells } from './components/RegistersPane.js';
+import { type ExitCounts, type ExitSummary, compactNumber, exitSummary, sortExits } from './exit-table.js';
 
 /** Samples the line chart keeps. */
 export const HISTORY_SAMPLES = 60;
 /** Reasons the line chart draws. */
 export const TOP_SERIES = 5;
 export const SERIES_COLOURS = ['yellow', 'cyan', 'magenta', 'green', 'red'] as const;
-
-/** Short names for reasons whose SDM name is too long for a bar's label (at most 8 characters). */
-const SHORT_NAMES: Readonly<Record<string, string>> = {
-  EXCEPTION_NMI: 'EXC_NMI', EXTERNAL_INTERRUPT: 'EXT_INT', TRIPLE_FAULT: 'TRIPLE', INIT_SIGNAL: 'INIT',
-  SIPI_SIGNAL: 'SIPI', INTERRUPT_WINDOW: 'INT_WIN', NMI_WINDOW: 'NMI_WIN', TASK_SWITCH: 'TASK_SW',
-  CR_ACCESS: 'CR', DR_ACCESS: 'DR', IO_INSTRUCTION: 'IO', MSR_READ: 'RDMSR', MSR_WRITE: 'WRMSR',
-  INVALID_STATE: 'BADSTATE', MSR_LOAD_FAIL: 'MSRLOAD', MWAIT_INSTRUCTION: 'MWAIT', MONITOR_TRAP_FLAG: 'MTF',
-  MONITOR_INSTRUCTION: 'MONITOR', PAUSE_INSTRUCTION: 'PAUSE', MCE_DURING_VMENTRY: 'MCE', TPR_BELOW_THRESHOLD: 'TPR',
-  APIC_ACCESS: 'APIC_ACC', EOI_INDUCED: 'EOI', GDTR_IDTR: 'GDT_IDT', EPT_VIOLATION: 'EPT_VIOL',
-  EPT_MISCONFIG: 'EPT_MISC', PREEMPTION_TIMER: 'PREEMPT', APIC_WRITE: 'APIC_WR',
-};
-
-/** A reason's name in at most `width` characters (8 fits every abbreviation). */
-export function shortReasonName(reason: number, width = 8): string {
-  const name = exitReasonName(reason);
-  return (SHORT_NAMES[name] ?? name).slice(0, width);
-}
-
-/** A rate or count in at most five characters or so: 812, 12.3k, 4.1M. */
-export function compactNumber(n: number): string {
-  const units: readonly [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [size, suffix] of units) {
-    if (n >= size) {
-      const scaled = n / size;
-      return `${scaled >= 100 ? Math.round(scaled) : scaled.toFixed(1)}${suffix}`;
-    }
-  }
-  return String(Math.round(n));
-}
 
 export interface RateSample {
   /** VM uptime when the sample was taken, for the x axis. */
@@ -57,9 +28,9 @@ export interface RateSample {
  * baseline (no rate can be known from one reading); the newest `capacity` samples are kept.
  */
 export class ExitHistory {
-  private previous: { readonly counts: number[]; readonly atMs: number } | undefined;
+  private previous: { readonly counts: ExitCounts; readonly atMs: number } | undefined;
   private kept: RateSample[] = [];
-  summary: ExitSummary = { rows: [], total: 0, rate: 0 };
+  summary: ExitSummary = { rows: [], total: 0, rate: 0, vcpu: 'all' };
 
   constructor(readonly capacity = HISTORY_SAMPLES) {}
 
@@ -68,7 +39,7 @@ export class ExitHistory {
   }
 
   /** Reads every vCPU's counters at `nowMs` (a monotonic clock) and returns the summary. */
-  sample(vm: VmMonitor, nowMs: number): ExitSummary {
+  sample(vm: VmView, nowMs: number): ExitSummary {
     const last = this.previous;
     const seconds = last ? (nowMs - last.atMs) / 1000 : 0;
     if (last && seconds <= 0) return this.summary; // no time passed: no rate to compute
@@ -121,7 +92,7 @@ export function rateSeries(history: ExitHistory, top = TOP_SERIES): LineSeries[]
   }
   return ranked.map(({ row }, i) => ({
     reason: row.reason,
-    title: `${shortReasonName(row.reason)} ${compactNumber(samples[samples.length - 1]!.rates.get(row.reason) ?? 0)}`,
+    title: `${exitReasonName(row.reason)} ${compactNumber(samples[samples.length - 1]!.rates.get(row.reason) ?? 0)}`,
     x,
     y: samples.map((s) => s.rates.get(row.reason) ?? 0),
     style: { line: SERIES_COLOURS[i % SERIES_COLOURS.length]! },
@@ -133,27 +104,30 @@ export function seriesMaxY(series: readonly LineSeries[]): number | undefined {
   return series.some((s) => s.y.some((v) => v > 0)) ? undefined : 1;
 }
 
-export interface BarChart {
-  readonly titles: string[];
-  /** Totals in `unit`s, rounded, so each fits under its bar. */
-  readonly data: number[];
-  readonly reasons: number[];
-  /** '', 'k', 'M' or 'G': what the numbers count. */
-  readonly unit: string;
+/** The line chart's key: each series' name and newest rate on a line, or on two when they do not fit `width`. */
+export function legendLines(series: readonly LineSeries[], width: number): string[] {
+  return series.flatMap((s) => {
+    const [name, rate] = [s.reason === undefined ? s.title : exitReasonName(s.reason), s.reason === undefined ? '' : s.title.slice(exitReasonName(s.reason).length + 1)];
+    const tag = (text: string): string => `{${s.style.line}-fg}${escapeTags(text)}{/${s.style.line}-fg}`;
+    if (rate === '') return [tag(name)];
+    return name.length + 1 + rate.length <= width ? [tag(`${name} ${rate.padStart(width - name.length - 1)}`)] : [tag(name), tag(rate.padStart(width))];
+  });
 }
 
-/** The `max` reasons with the most exits, scaled so that no number is wider than `digits`. */
-export function totalsChart(summary: ExitSummary, max: number, digits = 7): BarChart {
+/**
+ * The `max` reasons with the most exits as horizontal bars in `width` columns: the SDM name, a bar
+ * as long as its share of the largest, and the total written compactly.
+ */
+export function totalsBars(summary: ExitSummary, max: number, width: number): string[] {
   const rows = sortExits(summary.rows, 'total').slice(0, Math.max(0, max));
-  const largest = rows[0]?.total ?? 0;
-  const units: readonly [number, string][] = [[1, ''], [1e3, 'k'], [1e6, 'M'], [1e9, 'G']];
-  const [size, unit] = units.find(([s]) => String(Math.round(largest / s)).length <= digits) ?? units[units.length - 1]!;
-  return {
-    titles: rows.map((r) => shortReasonName(r.reason)),
-    data: rows.map((r) => Math.round(r.total / size)),
-    reasons: rows.map((r) => r.reason),
-    unit,
-  };
+  if (rows.length === 0) return ['no exits yet'];
+  const nameWidth = Math.max(...rows.map((r) => exitReasonName(r.reason).length));
+  const barRoom = Math.max(1, width - nameWidth - 1 - 7);
+  const largest = rows[0]!.total;
+  return rows.map((r) => {
+    const bar = '█'.repeat(Math.max(1, Math.round((r.total / largest) * barRoom)));
+    return `${exitReasonName(r.reason).padEnd(nameWidth)} ${bar.padEnd(barRoom)} ${compactNumber(r.total).padStart(6)}`;
+  });
 }
 
 export interface RegisterTable {
@@ -161,32 +135,12 @@ export interface RegisterTable {
   readonly data: string[][];
 }
 
-type SegmentField = readonly [string, (s: RegisterSnapshot) => bigint, number];
-
-/** After RegistersPane's registers: the selectors (4 hex digits) and the FS/GS bases. */
-const SEGMENT_FIELDS: readonly SegmentField[] = [
-  ['CS', (s) => BigInt(s.cs), 4], ['SS', (s) => BigInt(s.ss), 4], ['DS', (s) => BigInt(s.ds), 4], ['ES', (s) => BigInt(s.es), 4],
-  ['FS', (s) => BigInt(s.fs), 4], ['GS', (s) => BigInt(s.gs), 4], ['FSBASE', (s) => s.fsBase, 16], ['GSBASE', (s) => s.gsBase, 16],
-];
-
-/** Every register the table shows: RegistersPane's cells, then the segments, each marked if it changed since `previous`. */
-export function topRegisterCells(current: RegisterSnapshot, previous: RegisterSnapshot | undefined): RegisterCell[] {
-  return [
-    ...registerCells(current, previous),
-    ...SEGMENT_FIELDS.map(([name, read, digits]) => ({
-      name,
-      value: read(current).toString(16).padStart(digits, '0'),
-      changed: previous !== undefined && read(previous) !== read(current),
-    })),
-  ];
-}
-
 /**
  * The register table: `perLine` registers a row (name, value in hex); `mark` wraps values that
  * changed since `previous` (the renderer's highlight).
  */
 export function registerTable(current: RegisterSnapshot, previous: RegisterSnapshot | undefined, perLine: 1 | 2, mark: (value: string) => string = (v) => v): RegisterTable {
-  const cells = topRegisterCells(current, previous);
+  const cells = registerCells(current, previous);
   const data: string[][] = [];
   for (let i = 0; i < cells.length; i += perLine) {
     data.push(cells.slice(i, i + perLine).flatMap((c) => [c.name, c.changed ? mark(c.value) : c.value]));
@@ -199,7 +153,7 @@ export function registerTitle(snapshot: RegisterSnapshot, vcpuCount: number, wid
   const head = `vCPU ${snapshot.vcpu}/${vcpuCount - 1} ${snapshot.state} CPL${snapshot.cpl}`;
   const long = `${head} last exit ${exitReasonName(snapshot.lastExitReason)}`;
   if (long.length <= width) return long;
-  const short = `${head} ${shortReasonName(snapshot.lastExitReason)}`;
+  const short = `${head} ${exitReasonName(snapshot.lastExitReason)}`;
   return short.length <= width ? short : head.slice(0, Math.max(0, width));
 }
 
@@ -238,7 +192,7 @@ export class LogFeed {
   lost = 0;
 
   /** New lines since the last poll, at most `max` reads of `batch` records. */
-  poll(vm: VmMonitor, batch = 256, max = 8): string[] {
+  poll(vm: VmView, batch = 256, max = 8): string[] {
     const lines: string[] = [];
     for (let i = 0; i < max; i++) {
       const result = vm.readLog(this.cursor, batch);
@@ -252,7 +206,7 @@ export class LogFeed {
 }
 
 /** The header line: VM state, uptime and totals, then the keys on the right if `width` leaves room. */
-export function statusLine(vm: VmMonitor, summary: ExitSummary, note = '', width = 80): string {
+export function statusLine(vm: VmView, summary: ExitSummary, note = '', width = 80): string {
   const parts = [
     'ymir top', `VM ${vm.state}`, ...(note ? [note] : []), `up ${(vm.uptimeMs() / 1000).toFixed(1)} s`,
     `${vm.config.vcpus} vCPU${vm.config.vcpus === 1 ? '' : 's'}`, `${summary.total} exits`, `${compactNumber(summary.rate)}/s`,
@@ -280,14 +234,11 @@ export interface TopLayout {
   readonly log: Rect;
   /** Registers per table row: two side by side when the column is wide enough. */
   readonly registersPerLine: 1 | 2;
-  /** Bars that fit the totals chart. */
+  /** Bars that fit the totals box. */
   readonly bars: number;
 }
 
-export const LEGEND_WIDTH = 16;
-export const BAR_WIDTH = 6;
-export const BAR_SPACING = 9;
-export const BAR_OFFSET = 2;
+export const LEGEND_WIDTH = 24;
 
 /**
  * Where each widget goes on a `columns`x`rows` screen: the status line on top, the VMM log along
@@ -301,7 +252,7 @@ export function topLayout(columns: number, rows: number): TopLayout {
   const mainTop = 1;
   const mainHeight = height - mainTop - logHeight;
   const registersPerLine: 1 | 2 = width >= 110 ? 2 : 1;
-  const registersWidth = registersPerLine === 2 ? 51 : 28;
+  const registersWidth = registersPerLine === 2 ? 56 : 28;
   const chartsWidth = width - registersWidth;
   const ratesHeight = Math.ceil(mainHeight * 0.55);
   return {
@@ -312,6 +263,6 @@ export function topLayout(columns: number, rows: number): TopLayout {
     registers: { top: mainTop, left: chartsWidth, width: registersWidth, height: mainHeight },
     log: { top: mainTop + mainHeight, left: 0, width, height: logHeight },
     registersPerLine,
-    bars: Math.max(1, Math.floor((chartsWidth - 2 - BAR_OFFSET) / BAR_SPACING)),
+    bars: Math.max(1, mainHeight - ratesHeight - 2),
   };
 }

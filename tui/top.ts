@@ -1,17 +1,18 @@
 /**
  * `ymir top`: a wall dashboard of a running VM, drawn with blessed-contrib — exits per second by
- * reason (line chart), exit totals (bar chart), a vCPU's registers and the VMM log. Read-only: it
- * only watches the VM; `q` or Ctrl-C quits, `v` shows the next vCPU. The data shaping is in
- * top-model.ts; this file places the widgets and feeds them.
+ * reason (line chart), exit totals (bars), a vCPU's registers and the VMM log, every exit by its
+ * SDM name. Read-only: it watches a VM through its monitor socket; `q` or Ctrl-C quits, `v` shows
+ * the next vCPU. NO_COLOR draws it without colours. The data shaping is in top-model.ts; this
+ * file places the widgets and feeds them.
  */
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import type { RegisterSnapshot, StopReason, VmMonitor } from '../vmm/monitor-api.js';
+import type { RegisterSnapshot, StopReason, VmView } from '../vmm/monitor-api.js';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.js';
-import { discardSerialOutput } from './stat.js';
+import { type TerminatingSignal, signalStatus } from './signals.js';
 import {
-  BAR_OFFSET, BAR_SPACING, BAR_WIDTH, ExitHistory, LogFeed, type Rect, type TopLayout, rateSeries, registerTable,
-  registerTitle, seriesMaxY, statusLine, topLayout, totalsChart,
+  ExitHistory, LEGEND_WIDTH, LogFeed, type Rect, type TopLayout, legendLines, rateSeries, registerTable,
+  registerTitle, seriesMaxY, statusLine, topLayout, totalsBars,
 } from './top-model.js';
 
 const EXIT_USAGE = 2;
@@ -19,14 +20,18 @@ const EXIT_USAGE = 2;
 const POLL_MS = 250;
 /** How long the last picture stays up after the VM stopped by itself. */
 const LINGER_MS = 1500;
-const BORDER_COLOUR = 'cyan';
+/** Colours, or none at all with NO_COLOR (https://no-color.org). */
+export interface TopColours {
+  readonly border: string | undefined;
+  readonly plain: boolean;
+}
 /** VMM log lines kept for the log widget. */
 const LOG_KEEP = 200;
 /** A border label sits 2 columns in and is padded with a space each side: what a title may not use of the width. */
 const LABEL_MARGIN = 6;
 
-/** Changed register values in bold yellow; SGR rather than tags, as the table pads by ANSI-stripped width. */
-const highlight = (value: string): string => `\x1b[1;33m${value}\x1b[22;39m`;
+/** Changed register values in bold (and yellow); SGR rather than tags, as the table pads by ANSI-stripped width. */
+const highlight = (plain: boolean) => (value: string): string => (plain ? `\x1b[1m${value}\x1b[22m` : `\x1b[1;33m${value}\x1b[22;39m`);
 
 function place(element: blessed.Widgets.BlessedElement, rect: Rect): void {
   element.top = rect.top;
@@ -36,7 +41,7 @@ function place(element: blessed.Widgets.BlessedElement, rect: Rect): void {
 }
 
 /** A line border in the border colour; new objects for each widget, as blessed writes into its options. */
-const box = () => ({ border: { type: 'line' as const }, style: { border: { fg: BORDER_COLOUR } } });
+const box = (colours: TopColours) => ({ border: { type: 'line' as const }, style: { border: colours.border ? { fg: colours.border } : {} } });
 
 /** blessed-contrib's table as it is: its published types call width, height and `interactive` strings. */
 type TableOptions = Omit<contrib.Widgets.TableOptions, 'width' | 'height' | 'interactive'> & Rect & { readonly interactive: boolean };
@@ -48,7 +53,7 @@ export class TopDashboard {
   readonly status: blessed.Widgets.BoxElement;
   readonly rates: contrib.Widgets.LineElement;
   readonly legend: blessed.Widgets.BoxElement;
-  readonly totals: contrib.Widgets.BarElement;
+  readonly totals: blessed.Widgets.BoxElement;
   readonly registers: contrib.Widgets.TableElement;
   readonly log: contrib.Widgets.LogElement;
   private layout: TopLayout;
@@ -58,27 +63,30 @@ export class TopDashboard {
   private note = '';
   private logLines: string[] = [];
 
-  constructor(readonly screen: blessed.Widgets.Screen, readonly vm: VmMonitor, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    readonly screen: blessed.Widgets.Screen,
+    readonly vm: VmView,
+    private readonly now: () => number = () => performance.now(),
+    private readonly colours: TopColours = { border: 'cyan', plain: false },
+  ) {
     this.layout = topLayout(screen.cols, screen.rows);
     const l = this.layout;
-    this.status = blessed.box({ ...l.status, style: { fg: 'black', bg: BORDER_COLOUR } });
+    const c = colours;
+    this.status = blessed.box({ ...l.status, style: c.plain ? { inverse: true } : { fg: 'black', bg: c.border } });
     // The line chart's style carries its colours and, for blessed, the border's.
-    const lineStyle = { line: 'yellow', text: 'white', baseline: 'white', border: { fg: BORDER_COLOUR } };
+    const lineStyle = { line: c.plain ? 'white' : 'yellow', text: 'white', baseline: 'white', border: box(c).style.border };
     const lineOptions: contrib.Widgets.LineOptions & { abbreviate: boolean } = {
-      ...l.rates, label: ' exits/s by reason ', border: box().border, style: lineStyle, showLegend: false, abbreviate: true,
+      ...l.rates, label: ' exits/s by reason ', border: box(c).border, style: lineStyle, showLegend: false, abbreviate: true,
       xLabelPadding: 3, xPadding: 5, numYLabels: 4,
     };
     this.rates = contrib.line(lineOptions);
-    this.legend = blessed.box({ ...l.legend, ...box(), label: ' top 5 /s ', tags: true });
-    this.totals = contrib.bar({
-      ...l.totals, ...box(), label: ' exits by total ', barWidth: BAR_WIDTH, barSpacing: BAR_SPACING,
-      xOffset: BAR_OFFSET, maxHeight: 1, barBgColor: 'cyan', barFgColor: 'white',
-    });
+    this.legend = blessed.box({ ...l.legend, ...box(c), label: ' newest /s ', tags: true });
+    this.totals = blessed.box({ ...l.totals, ...box(c), label: ' exits by total ', tags: false });
     const tableOptions: TableOptions = {
-      ...l.registers, ...box(), label: ' registers ', fg: 'white', interactive: false, columnSpacing: 2, columnWidth: this.columnWidths(),
+      ...l.registers, ...box(c), label: ' registers ', fg: 'white', interactive: false, columnSpacing: 2, columnWidth: this.columnWidths(),
     };
     this.registers = contrib.table(tableOptions as unknown as contrib.Widgets.TableOptions);
-    this.log = contrib.log({ ...l.log, ...box(), label: ' VMM log ', tags: true, bufferLength: LOG_KEEP });
+    this.log = contrib.log({ ...l.log, ...box(c), label: ' VMM log ', tags: true, bufferLength: LOG_KEEP });
     for (const element of [this.status, this.rates, this.legend, this.totals, this.registers, this.log]) screen.append(element);
     screen.on('resize', () => this.relayout());
     this.history.sample(vm, this.now()); // the baseline the first rates are measured from
@@ -92,7 +100,7 @@ export class TopDashboard {
   }
 
   private columnWidths(): number[] {
-    return this.layout.registersPerLine === 2 ? [6, 16, 6, 16] : [6, 16];
+    return this.layout.registersPerLine === 2 ? [7, 16, 7, 16] : [7, 16];
   }
 
   /** Reads the exit counters and redraws both charts. */
@@ -144,21 +152,19 @@ export class TopDashboard {
   }
 
   private drawCharts(): void {
-    const series = rateSeries(this.history);
+    const series = rateSeries(this.history).map((s) => (this.colours.plain ? { ...s, style: { line: 'white' } } : s));
     const maxY = seriesMaxY(series);
     if (maxY === undefined) delete this.rates.options.maxY;
     else this.rates.options.maxY = maxY;
     this.rates.setData(series);
-    this.legend.setContent(series.map((s) => `{${s.style.line}-fg}${s.title}{/${s.style.line}-fg}`).join('\n'));
-    const chart = totalsChart(this.history.summary, this.layout.bars);
-    this.totals.setData({ titles: chart.titles, data: chart.data });
-    this.totals.setLabel(` exits by total${chart.unit ? ` (${chart.unit})` : ''} `);
+    this.legend.setContent(legendLines(series, LEGEND_WIDTH - 3).join('\n')); // blessed wraps a line that fills the box
+    this.totals.setContent(totalsBars(this.history.summary, this.layout.bars, this.layout.totals.width - 2).join('\n'));
   }
 
   private drawRegisters(): void {
     if (!this.shown) return;
     this.registers.setLabel(` ${registerTitle(this.shown, this.vm.config.vcpus, this.layout.registers.width - LABEL_MARGIN)} `);
-    this.registers.setData(registerTable(this.shown, this.previous, this.layout.registersPerLine, highlight));
+    this.registers.setData(registerTable(this.shown, this.previous, this.layout.registersPerLine, highlight(this.colours.plain)));
   }
 
   /** New positions for every widget; the charts' canvases are rebuilt at their new size and redrawn. */
@@ -173,7 +179,6 @@ export class TopDashboard {
     place(this.log, l.log);
     this.registers.options.columnWidth = this.columnWidths();
     this.rates.emit('attach');
-    this.totals.emit('attach');
     this.drawCharts();
     this.drawRegisters();
     this.render();
@@ -184,6 +189,7 @@ export interface TopIo {
   readonly stdin: NodeJS.ReadStream;
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WritableStream;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface TopResult {
@@ -192,50 +198,71 @@ export interface TopResult {
   readonly stop?: StopReason;
 }
 
+/** What top watches: a VM's view, refreshed from its monitor. */
+export interface TopSource extends VmView {
+  refresh(): Promise<void>;
+  /** Resolves when the VM stops (with why) or its monitor goes away (undefined). */
+  readonly stopped: Promise<StopReason | undefined>;
+}
+
+/** Why this terminal cannot show the dashboard, or undefined when it can. */
+export function topTerminalProblem(io: Pick<TopIo, 'stdin' | 'stdout' | 'env'>): string | undefined {
+  if (!io.stdout.isTTY || !io.stdin.isTTY) return 'ymir top: the dashboard needs a terminal. Use `ymir stat` for exit counters as plain text.';
+  if ((io.env ?? process.env).TERM === 'dumb') return 'ymir top: TERM=dumb cannot draw a dashboard. Use `ymir stat` for exit counters as plain text.';
+  if ((io.stdout.columns ?? 0) < MIN_COLUMNS || (io.stdout.rows ?? 0) < MIN_ROWS) {
+    return `ymir top: the terminal is ${io.stdout.columns}x${io.stdout.rows}; the dashboard needs at least ${MIN_COLUMNS}x${MIN_ROWS}.`;
+  }
+  return undefined;
+}
+
 /**
- * Boots the VM from `createMonitor` and shows the dashboard until `q`, Ctrl-C, SIGTERM or SIGHUP, or
- * until the VM stops by itself. Refuses (status 2) without a terminal of at least 80x24.
+ * Shows the dashboard of `source` until `q`, Ctrl-C, a terminating signal (status 128 + signal),
+ * or the VM stopping by itself. Refuses (status 2) a terminal that cannot show it.
  */
-export async function runTop(createMonitor: () => VmMonitor, options: { readonly intervalMs: number }, io: TopIo = process): Promise<TopResult> {
+export async function runTop(source: TopSource, options: { readonly intervalMs: number }, io: TopIo = process): Promise<TopResult> {
   const { stdin, stdout, stderr } = io;
-  if (!stdout.isTTY || !stdin.isTTY) {
-    stderr.write('ymir top: the dashboard needs a terminal. Use `ymir stat` for exit counters as plain text.\n');
+  const env = io.env ?? process.env;
+  const problem = topTerminalProblem(io);
+  if (problem) {
+    stderr.write(`${problem}\n`);
     return { status: EXIT_USAGE };
   }
-  if ((stdout.columns ?? 0) < MIN_COLUMNS || (stdout.rows ?? 0) < MIN_ROWS) {
-    stderr.write(`ymir top: the terminal is ${stdout.columns}x${stdout.rows}; the dashboard needs at least ${MIN_COLUMNS}x${MIN_ROWS}.\n`);
-    return { status: EXIT_USAGE };
-  }
-  const vm = createMonitor();
-  discardSerialOutput(vm);
-  vm.start();
+  const plain = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const screen = blessed.screen({ input: stdin, output: stdout, smartCSR: true, fullUnicode: true, forceUnicode: true, title: 'ymir top', warnings: false });
-  const dashboard = new TopDashboard(screen, vm);
+  const dashboard = new TopDashboard(screen, source, undefined, { border: plain ? undefined : 'cyan', plain });
   dashboard.render();
 
-  let quit!: () => void;
-  const quitting = new Promise<void>((resolve) => { quit = resolve; });
+  let quit!: (signal?: TerminatingSignal) => void;
+  const quitting = new Promise<TerminatingSignal | undefined>((resolve) => { quit = resolve; });
   screen.key(['q', 'C-c'], () => quit());
   screen.key(['v'], () => { dashboard.cycleVcpu(); dashboard.render(); });
-  const onSignal = (): void => quit();
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  const onSignal = (signal: TerminatingSignal): void => quit(signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  let refreshing = false;
+  const refreshThen = (draw: () => void) => (): void => {
+    if (refreshing) return;
+    refreshing = true;
+    source.refresh().then(() => { draw(); dashboard.render(); }, () => undefined).finally(() => { refreshing = false; });
+  };
   const timers = [
-    setInterval(() => { dashboard.sample(); dashboard.render(); }, options.intervalMs),
-    setInterval(() => { dashboard.poll(); dashboard.render(); }, Math.min(POLL_MS, options.intervalMs)),
+    setInterval(refreshThen(() => dashboard.sample()), options.intervalMs),
+    setInterval(refreshThen(() => dashboard.poll()), Math.min(POLL_MS, options.intervalMs)),
   ];
-  const lingered = vm.waitForStop().then(async (reason) => {
-    dashboard.stopped(reason);
+  let stop: StopReason | undefined;
+  const lingered = source.stopped.then(async (reason) => {
+    stop = reason;
+    if (reason) dashboard.stopped(reason);
     dashboard.render();
     await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
+    return undefined;
   });
+  let signal: TerminatingSignal | undefined;
   try {
-    await Promise.race([quitting, lingered]);
+    signal = await Promise.race([quitting, lingered]);
   } finally {
     for (const timer of timers) clearInterval(timer);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
     screen.destroy();
   }
-  return { status: 0, stop: await vm.stop() };
+  return { status: signal ? signalStatus(signal) : 0, ...(stop ? { stop } : {}) };
 }

@@ -12,13 +12,23 @@ import { LEVELS } from './components/LogPane.js';
 import { keyBytes } from './keys.js';
 
 export type Focus = 'console' | 'registers' | 'exits' | 'log';
+export type SidePane = Exclude<Focus, 'console'>;
 const FOCUS_ORDER: readonly Focus[] = ['console', 'registers', 'exits', 'log'];
+export type ExitOrder = ExitSortKey | 'recent';
+const EXIT_ORDERS: readonly ExitOrder[] = ['recent', ...EXIT_SORT_KEYS];
 const HISTORY_LIMIT = 500;
 
 export type TuiEffect =
   | { readonly kind: 'send'; readonly text: string }
   | { readonly kind: 'toggle-pause' }
   | { readonly kind: 'quit' };
+
+/** Scroll positions of the side panes, in rows (the log's counted back from its newest). */
+export interface PaneScroll {
+  registers: number;
+  exits: number;
+  log: number;
+}
 
 /** What the key handling needs to know about the rest of the screen. */
 export interface TuiContext {
@@ -29,6 +39,21 @@ export interface TuiContext {
   readonly consoleLines: number;
   /** The VMM log scopes seen so far. */
   readonly scopes: readonly string[];
+  /** How far each side pane can scroll (rows it has beyond those it shows). */
+  readonly scrollLimits: Readonly<PaneScroll>;
+}
+
+/** C0 controls that are keys of their own (Tab, Ctrl-letter, Backspace), not a paste's line breaks. */
+const CONTROL_KEY = /[\x01-\x09\x0b\x0c\x0e-\x1a\x7f]/;
+const CONTROL_KEYS = /([\x01-\x09\x0b\x0c\x0e-\x1a\x7f])/;
+
+/** One piece of a split input as Ink would have reported it alone. */
+function controlKey(part: string, key: Key): [string, Key] {
+  const code = part.charCodeAt(0);
+  if (part.length > 1 || !CONTROL_KEY.test(part)) return [part, key];
+  if (code === 0x09) return ['', { ...key, tab: true }];
+  if (code === 0x7f || code === 0x08) return ['', { ...key, backspace: true }];
+  return [String.fromCharCode(code + 0x60), { ...key, ctrl: true }];
 }
 
 function cycle<T>(list: readonly T[], current: T, step: number): T {
@@ -37,6 +62,8 @@ function cycle<T>(list: readonly T[], current: T, step: number): T {
 
 export class TuiState {
   focus: Focus = 'console';
+  /** The side pane a stacked layout shows below the console: the focused one, or the last one focused. */
+  strip: SidePane = 'exits';
   /** Keys go straight to the guest (for ymirsh's own line editing). */
   raw = false;
   help = false;
@@ -49,12 +76,22 @@ export class TuiState {
   /** Console lines scrolled back from the end (0: following the output). */
   scrollBack = 0;
   vcpu = 0;
-  sort: ExitSortKey = 'total';
+  sort: ExitOrder = 'recent';
+  /** Whose exits the exits pane counts: every vCPU, or the registers pane's. */
+  exitsScope: 'all' | 'vcpu' = 'all';
   level: LogLevel = 'info';
   scope: string | undefined = undefined;
+  readonly scroll: PaneScroll = { registers: 0, exits: 0, log: 0 };
+  /** Set when the VM stopped by itself: the next key quits. */
+  stopped = false;
 
   handleKey(input: string, key: Key, ctx: TuiContext): TuiEffect[] {
-    if (key.ctrl && input === 'q') return [{ kind: 'quit' }];
+    // Keys that arrive in one read (tmux send-keys, a fast typist) come as one input: a Tab or a
+    // Ctrl key in it is still that key, not text for the input line. (Line breaks are a paste's.)
+    if (!this.raw && !key.ctrl && input.length > 1 && CONTROL_KEY.test(input) && !input.includes('\x1b')) {
+      return input.split(CONTROL_KEYS).filter((part) => part !== '').flatMap((part) => this.handleKey(...controlKey(part, key), ctx));
+    }
+    if (this.stopped || (key.ctrl && input === 'q')) return [{ kind: 'quit' }];
     if (this.help) {
       this.help = false;
       return [];
@@ -63,11 +100,12 @@ export class TuiState {
       this.raw = !this.raw;
       return [];
     }
-    if (this.scroll(key, ctx)) return [];
+    if (this.scrollConsole(key, ctx)) return [];
     if (this.raw) return [{ kind: 'send', text: keyBytes(input, key) }];
     if (key.ctrl) return this.control(input, ctx);
     if (key.tab) {
       this.focus = cycle(FOCUS_ORDER, this.focus, key.shift ? -1 : 1);
+      if (this.focus !== 'console') this.strip = this.focus;
       return [];
     }
     const step = key.upArrow ? -1 : key.downArrow ? 1 : 0;
@@ -75,14 +113,15 @@ export class TuiState {
       this.step(step, ctx);
       return [];
     }
-    if (this.focus === 'log' && (key.leftArrow || key.rightArrow)) {
-      this.scope = cycle([undefined, ...ctx.scopes], this.scope, key.leftArrow ? -1 : 1);
+    const across = key.leftArrow ? -1 : key.rightArrow ? 1 : 0;
+    if (across !== 0 && this.focus !== 'console') {
+      this.across(across, key.shift, ctx);
       return [];
     }
     return this.edit(input, key);
   }
 
-  private scroll(key: Key, ctx: TuiContext): boolean {
+  private scrollConsole(key: Key, ctx: TuiContext): boolean {
     const oldest = Math.max(0, ctx.consoleLines - ctx.consoleRows);
     if (key.pageUp) this.scrollBack = Math.min(oldest, this.scrollBack + ctx.consoleRows);
     else if (key.pageDown) this.scrollBack = Math.max(0, this.scrollBack - ctx.consoleRows);
@@ -97,7 +136,8 @@ export class TuiState {
       case 'c': return [{ kind: 'send', text: '\x03' }];
       case 'g': this.help = true; break;
       case 'p': return [{ kind: 'toggle-pause' }];
-      case 'o': this.sort = cycle(EXIT_SORT_KEYS, this.sort, 1); break;
+      case 'o': this.sort = cycle(EXIT_ORDERS, this.sort, 1); break;
+      case 'x': this.exitsScope = this.exitsScope === 'all' ? 'vcpu' : 'all'; break;
       case 'v': this.vcpu = (this.vcpu + 1) % ctx.vcpus; break;
       case 'a': this.cursor = 0; break;
       case 'e': this.cursor = this.line.length; break;
@@ -106,19 +146,29 @@ export class TuiState {
     return [];
   }
 
-  /** Up/Down: history in the console, the vCPU, sort order or log level in the other panes. */
+  /** Up/Down: history in the console, scrolling in a side pane (the log scrolls back from its newest row). */
   private step(step: number, ctx: TuiContext): void {
+    if (this.focus === 'console') {
+      if (this.history.length === 0) return;
+      const next = this.recall < 0 ? (step < 0 ? this.history.length - 1 : -1) : this.recall + step;
+      this.recall = next >= this.history.length ? -1 : Math.max(0, next);
+      this.setLine(this.recall < 0 ? '' : this.history[this.recall]!);
+      return;
+    }
+    const pane = this.focus;
+    this.scroll[pane] = Math.min(ctx.scrollLimits[pane], Math.max(0, this.scroll[pane] + (pane === 'log' ? -step : step)));
+  }
+
+  /** Left/Right in a side pane: the vCPU, the exit order, the log level (with Shift, the log scope). */
+  private across(step: number, shift: boolean, ctx: TuiContext): void {
     switch (this.focus) {
-      case 'console': {
-        if (this.history.length === 0) return;
-        const next = this.recall < 0 ? (step < 0 ? this.history.length - 1 : -1) : this.recall + step;
-        this.recall = next >= this.history.length ? -1 : Math.max(0, next);
-        this.setLine(this.recall < 0 ? '' : this.history[this.recall]!);
+      case 'registers': this.vcpu = (this.vcpu + step + ctx.vcpus) % ctx.vcpus; return;
+      case 'exits': this.sort = cycle(EXIT_ORDERS, this.sort, step); return;
+      case 'log':
+        if (shift) this.scope = cycle([undefined, ...ctx.scopes], this.scope, step);
+        else this.level = cycle(LEVELS, this.level, step);
         return;
-      }
-      case 'registers': this.vcpu = (this.vcpu - step + ctx.vcpus) % ctx.vcpus; return;
-      case 'exits': this.sort = cycle(EXIT_SORT_KEYS, this.sort, step); return;
-      case 'log': this.level = cycle(LEVELS, this.level, step); return;
+      case 'console': return;
     }
   }
 

@@ -89,15 +89,45 @@ export interface LogReadResult {
 export interface SerialPortHost {
   /** Bytes the guest transmitted (THR), in order; every byte reaches every subscriber. */
   onData(listener: (bytes: Uint8Array) => void): () => void;
-  /** Bytes to the guest's receiver (RBR). Waits (resolves later) when the receive ring is full. */
+  /**
+   * Bytes to the guest's receiver (RBR). Writes are queued and reach the guest whole and in the
+   * order they were made; the promise resolves once these bytes are in the receive ring (later
+   * while the guest is slow to read: back-pressure) and rejects when the VM has stopped.
+   */
   write(bytes: Uint8Array | string): Promise<void>;
 }
 
-export interface VmMonitor {
-  readonly config: Required<VmConfig>;
+/** Asynchronous events a monitor reports, as QMP's STOP, RESUME and SHUTDOWN. */
+export type VmEvent =
+  /** The VM was paused (`pause()`). */
+  | { readonly kind: 'stop' }
+  /** The VM runs again after a pause. */
+  | { readonly kind: 'resume' }
+  /** The VM stopped for good; every vCPU thread has ended. */
+  | { readonly kind: 'shutdown'; readonly reason: StopReason };
+
+/**
+ * What a host tool may read of a VM: the same whether the VM runs in this process or is watched
+ * through its monitor socket (`ymir stat --vm`), so views are written once against this.
+ */
+/** The configuration every view can know about a VM, also one it attached to. */
+export type VmViewConfig = Pick<Required<VmConfig>, 'vcpus' | 'memoryBytes' | 'stealth' | 'logLevel'>;
+
+export interface VmView {
+  readonly config: VmViewConfig;
   readonly state: VmState;
   /** Milliseconds since start (0 before). */
   uptimeMs(): number;
+  /** Exit counts of one vCPU, indexed by basic exit reason (length EXIT_REASON_COUNT). */
+  exitCounts(vcpu: number): readonly number[];
+  /** The newest consistent snapshot of a vCPU's registers (never torn). */
+  registers(vcpu: number): RegisterSnapshot;
+  /** Read VMM log records from `cursor` on (0 = oldest still kept). */
+  readLog(cursor: number, max?: number): LogReadResult;
+}
+
+export interface VmMonitor extends VmView {
+  readonly config: Required<VmConfig>;
   start(): void;
   pause(): void;
   resume(): void;
@@ -105,12 +135,148 @@ export interface VmMonitor {
   stop(): Promise<StopReason>;
   /** Resolves when the VM stops for any reason; all worker threads have ended by then. */
   waitForStop(): Promise<StopReason>;
-  /** Exit counts of one vCPU, indexed by basic exit reason (length EXIT_REASON_COUNT). */
-  exitCounts(vcpu: number): readonly number[];
-  /** The newest consistent snapshot of a vCPU's registers (never torn). */
-  registers(vcpu: number): RegisterSnapshot;
+  /** Zero the exit counters of one vCPU, or of every vCPU (kvm_stat's `r`, the STATS_RESET op). */
+  resetExitCounts(vcpu?: number): void;
+  /** Subscribe to STOP, RESUME and SHUTDOWN; returns the unsubscribe function. */
+  onEvent(listener: (event: VmEvent) => void): () => void;
   readonly com1: SerialPortHost;
   readonly com2: SerialPortHost;
-  /** Read VMM log records from `cursor` on (0 = oldest still kept). */
-  readLog(cursor: number, max?: number): LogReadResult;
+  /** The debugger's calls (the monitor's `info`, `x`, ...); some wait for the interpreter CPU. */
+  readonly debug: VmDebug;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The debugger's monitor calls. Each either answers from the VM's state or throws
+// MonitorUnavailableError: calls whose state lives in the interpreter CPU (segment caches, the
+// VMCS, the TLB, the LAPIC, an exit trace) answer that until the CPU publishes it. Nothing here
+// stops the VM; readers take the same lock-free paths as RegisterSnapshot.
+
+/** A segment register with its hidden part, as the VMCS guest-state area holds it (SDM Vol.3C 24.4.1). */
+export interface SegmentRegister {
+  readonly selector: number;
+  readonly base: bigint;
+  /** The limit in bytes - 1, already scaled by the granularity bit. */
+  readonly limit: number;
+  /** Access rights in the VMCS format: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16. */
+  readonly accessRights: number;
+}
+
+/** GDTR or IDTR: base and limit, as SGDT stores them. */
+export interface DescriptorTableRegister {
+  readonly base: bigint;
+  readonly limit: number;
+}
+
+export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs' | 'ldtr' | 'tr';
+
+/** Every register of a vCPU (QEMU's `info registers`), from one exit. */
+export interface FullRegisterState extends RegisterSnapshot {
+  readonly segments: Readonly<Record<SegmentName, SegmentRegister>>;
+  readonly gdtr: DescriptorTableRegister;
+  readonly idtr: DescriptorTableRegister;
+  /** CR8, the task-priority register as the guest sees it. */
+  readonly cr8: bigint;
+  /** DR0..DR3, DR6, DR7. */
+  readonly debugRegisters: readonly bigint[];
+  readonly kernelGsBase: bigint;
+}
+
+/** One VMCS field by its SDM encoding (Vol.3C Appendix B) and name, e.g. 0x6820 GUEST_RFLAGS. */
+export interface VmcsField {
+  readonly encoding: number;
+  readonly name: string;
+  readonly value: bigint;
+}
+
+/** A run of guest-virtual pages mapped to contiguous guest-physical ones with the same rights (`info mem`, `info tlb`). */
+export interface PageMapping {
+  readonly virtual: bigint;
+  readonly physical: bigint;
+  readonly length: bigint;
+  /** PageMappingFlags bits: the AND of R/W and U/S over every level, the OR of XD. */
+  readonly flags: number;
+}
+
+export const PageMappingFlags = { PRESENT: 1, WRITABLE: 2, USER: 4, NO_EXECUTE: 8 } as const;
+
+/** The local APIC of a vCPU (`info lapic`). */
+export interface LapicState {
+  readonly id: number;
+  readonly tpr: number;
+  readonly ppr: number;
+  /** 256-bit registers as vector lists. */
+  readonly irr: readonly number[];
+  readonly isr: readonly number[];
+  readonly lvtTimer: number;
+  readonly timerInitialCount: number;
+  readonly timerCurrentCount: number;
+  readonly timerDivide: number;
+}
+
+/** One VM exit as kvm's kvm_exit tracepoint records it, with the time the VMM took to handle it. */
+export interface ExitTraceRecord {
+  readonly vcpu: number;
+  readonly reason: number;
+  readonly qualification: bigint;
+  readonly rip: bigint;
+  /** Nanoseconds from the exit to the next VM entry. */
+  readonly handlingNs: number;
+  /** Milliseconds since VM start. */
+  readonly timeMs: number;
+}
+
+/** Exits of one I/O port or MSR (perf kvm stat's breakdowns). */
+export interface AccessBreakdownRow {
+  /** The port or MSR number. */
+  readonly target: number;
+  readonly reads: number;
+  readonly writes: number;
+}
+
+export interface Instruction {
+  readonly address: bigint;
+  readonly bytes: Uint8Array;
+  /** AT&T or Intel text, as the disassembler prints it. */
+  readonly text: string;
+}
+
+/** The debugger's view into a VM: what QEMU's monitor and gdbstub read and change. */
+export interface VmDebug {
+  /** Guest-physical memory; throws a RangeError outside RAM. */
+  readPhysical(address: bigint, length: number): Uint8Array;
+  /** Guest-virtual memory through the vCPU's page tables (CR3 of its last exit); a RangeError names the first unmapped page. */
+  readVirtual(vcpu: number, address: bigint, length: number): Uint8Array;
+  /** Every register, with segment caches, descriptor tables, CR8 and the debug registers. */
+  fullRegisters(vcpu: number): FullRegisterState;
+  /** The VMCS-like state of a vCPU: guest-state, control and exit-information fields. */
+  vmcs(vcpu: number): readonly VmcsField[];
+  /** The guest's mappings as its page tables give them (`info mem`), coalesced into runs. */
+  mappings(vcpu: number): readonly PageMapping[];
+  lapic(vcpu: number): LapicState;
+  /** `count` instructions from `address` (guest-virtual through the vCPU's CR3). */
+  disassemble(vcpu: number, address: bigint, count: number): readonly Instruction[];
+  writePhysical(address: bigint, bytes: Uint8Array): void;
+  writeVirtual(vcpu: number, address: bigint, bytes: Uint8Array): void;
+  /** A platform reset: every vCPU back to its reset state, the guest image loaded again. */
+  systemReset(): void;
+  /** Deliver an NMI to a vCPU (through VM-entry injection). */
+  injectNmi(vcpu: number): void;
+  /** The newest `last` exits of a vCPU, oldest first. */
+  exitTrace(vcpu: number, last: number): readonly ExitTraceRecord[];
+  /** IO_INSTRUCTION exits by port, and MSR_READ/MSR_WRITE exits by MSR, over every vCPU. */
+  ioPortBreakdown(): readonly AccessBreakdownRow[];
+  msrBreakdown(): readonly AccessBreakdownRow[];
+}
+
+/** A monitor call this build cannot answer: its state lives in a CPU model that does not publish it yet. */
+export class MonitorUnavailableError extends Error {
+  override readonly name = 'MonitorUnavailableError';
+  constructor(readonly call: keyof VmDebug | string) {
+    super(`${call} is not available in this build: the CPU model does not publish that state yet`);
+  }
+}
+
+/** By name, so that it also matches an error that crossed a worker or a socket. */
+export function isMonitorUnavailableError(error: unknown): error is MonitorUnavailableError {
+  return error instanceof Error && error.name === 'MonitorUnavailableError';
 }

@@ -11,6 +11,7 @@ import { gpa } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
 import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
 import { PIC_STATE_WORDS, Pic8259 } from './devices/pic.js';
+import { UART_STATE_WORDS } from './devices/serial.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
 import type { RegisterSnapshot, VcpuRunState } from './monitor-api.js';
@@ -129,7 +130,7 @@ export class VmShared {
       com1Rx: ByteRing.create(SERIAL_RX_CAPACITY).handle,
       com2Tx: ByteRing.create(SERIAL_TX_CAPACITY).handle,
       com2Rx: ByteRing.create(SERIAL_RX_CAPACITY).handle,
-      uartRegisters: sab(2 * 16 * 4),
+      uartRegisters: sab(2 * UART_STATE_WORDS * 4),
       pic: Pic8259.resetState(sab(PIC_STATE_WORDS * 4)),
       ipis: sab(vcpus * IPI_WORDS * 4),
       log: LogRing.create(LOG_SLOTS).handle,

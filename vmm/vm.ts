@@ -6,10 +6,13 @@
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
+import { gpa, gva, hex, PAGE_SIZE } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
+import { walk } from './hw/mmu.js';
 import { logLevelIndex } from './log.js';
-import type {
-  LogReadResult, RegisterSnapshot, SerialPortHost, StopReason, VcpuRunState, VmConfig, VmMonitor, VmState,
+import {
+  type LogReadResult, MonitorUnavailableError, type RegisterSnapshot, type SerialPortHost, type StopReason, type VcpuRunState,
+  type VmConfig, type VmDebug, type VmEvent, type VmMonitor, type VmState,
 } from './monitor-api.js';
 import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode } from './shared.js';
 import type { ByteRing } from './byte-ring.js';
@@ -30,6 +33,12 @@ export const DEFAULT_CONFIG: Required<VmConfig> = {
   commandLine: '',
 };
 
+/**
+ * Guest memory sizes a VM takes: 2 MiB steps (the platform's granularity, vmm/platform.md) up to
+ * 4 GiB, and at least what the guest boots in (its kernel reserves the first 4 MiB).
+ */
+export const MEMORY_LIMITS = { min: 6 * 2 ** 20, max: 4 * 2 ** 30, step: 2 * 2 ** 20 } as const;
+
 export class VmConfigError extends RangeError {
   override readonly name = 'VmConfigError';
 }
@@ -37,8 +46,9 @@ export class VmConfigError extends RangeError {
 export function resolveConfig(config: Partial<VmConfig>): Required<VmConfig> {
   const resolved = { ...DEFAULT_CONFIG, ...config };
   if (!Number.isInteger(resolved.vcpus) || resolved.vcpus < 1 || resolved.vcpus > 64) throw new VmConfigError(`vcpus must be 1..64, not ${resolved.vcpus}`);
-  if (!Number.isInteger(resolved.memoryBytes) || resolved.memoryBytes < 4 * 2 ** 20 || resolved.memoryBytes > 4 * 2 ** 30 || resolved.memoryBytes % (2 * 2 ** 20) !== 0) {
-    throw new VmConfigError(`memory must be a multiple of 2 MiB between 4 MiB and 4 GiB, not ${resolved.memoryBytes}`);
+  const memory = resolved.memoryBytes;
+  if (!Number.isInteger(memory) || memory < MEMORY_LIMITS.min || memory > MEMORY_LIMITS.max || memory % MEMORY_LIMITS.step !== 0) {
+    throw new VmConfigError(`memory must be a multiple of 2 MiB from ${MEMORY_LIMITS.min / 2 ** 20} MiB to 4 GiB, not ${memory} bytes`);
   }
   return resolved;
 }
@@ -101,8 +111,17 @@ class SerialHost implements SerialPortHost {
     return () => this.listeners.delete(listener);
   }
 
-  async write(data: Uint8Array | string): Promise<void> {
+  /** The end of the queue of writes: each waits for the one before it, so writes never interleave. */
+  private queue: Promise<void> = Promise.resolve();
+
+  write(data: Uint8Array | string): Promise<void> {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const written = this.queue.then(() => this.push(bytes));
+    this.queue = written.catch(() => undefined);
+    return written;
+  }
+
+  private async push(bytes: Uint8Array): Promise<void> {
     let from = 0;
     while (from < bytes.length) {
       if (this.stopped()) throw new Error('the VM has stopped: its serial port takes no more input');
@@ -113,11 +132,61 @@ class SerialHost implements SerialPortHost {
   }
 }
 
+/**
+ * The monitor's debugger calls on this VM. Memory reads go straight to guest memory (and through
+ * the guest's page tables for virtual addresses); everything whose state lives inside the CPU
+ * model answers MonitorUnavailableError until the interpreter CPU publishes it.
+ */
+class VmDebugCalls implements VmDebug {
+  constructor(private readonly vm: Vm) {}
+
+  readPhysical(address: bigint, length: number): Uint8Array {
+    const memory = this.vm.shared.memory;
+    if (!Number.isInteger(length) || length < 0 || address < 0n || !memory.contains(address, length)) {
+      throw new RangeError(`${hex(address)}+${length} is outside guest memory (${this.vm.config.memoryBytes} bytes)`);
+    }
+    return memory.slice(gpa(address), length);
+  }
+
+  readVirtual(vcpu: number, address: bigint, length: number): Uint8Array {
+    const s = this.vm.registers(vcpu);
+    const paging = (s.cr0 & CR0_PG) !== 0n;
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length;) {
+      const at = (address + BigInt(done)) & 0xffff_ffff_ffff_ffffn;
+      const result = walk(this.vm.shared.memory, paging ? s.cr3 : undefined, gva(at));
+      if (!result.ok) throw new RangeError(`${hex(at)} is not mapped (${result.fault}) in vCPU ${vcpu}'s page tables`);
+      const n = Math.min(length - done, PAGE_SIZE - Number(at & BigInt(PAGE_SIZE - 1)));
+      out.set(this.readPhysical(result.gpa, n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  fullRegisters(): never { throw new MonitorUnavailableError('fullRegisters'); }
+  vmcs(): never { throw new MonitorUnavailableError('vmcs'); }
+  mappings(): never { throw new MonitorUnavailableError('mappings'); }
+  lapic(): never { throw new MonitorUnavailableError('lapic'); }
+  disassemble(): never { throw new MonitorUnavailableError('disassemble'); }
+  writePhysical(): never { throw new MonitorUnavailableError('writePhysical'); }
+  writeVirtual(): never { throw new MonitorUnavailableError('writeVirtual'); }
+  systemReset(): never { throw new MonitorUnavailableError('systemReset'); }
+  injectNmi(): never { throw new MonitorUnavailableError('injectNmi'); }
+  exitTrace(): never { throw new MonitorUnavailableError('exitTrace'); }
+  ioPortBreakdown(): never { throw new MonitorUnavailableError('ioPortBreakdown'); }
+  msrBreakdown(): never { throw new MonitorUnavailableError('msrBreakdown'); }
+}
+
+/** CR0.PG: paging is on, so virtual addresses go through CR3. */
+const CR0_PG = 1n << 31n;
+
 export class Vm implements VmMonitor {
   readonly config: Required<VmConfig>;
   readonly shared: VmShared;
   readonly com1: SerialHost;
   readonly com2: SerialHost;
+  readonly debug: VmDebug = new VmDebugCalls(this);
+  private readonly listeners = new Set<(event: VmEvent) => void>();
   private workers: Worker[] = [];
   private readonly boot: BootInfo;
   private stopReason: StopReason | undefined;
@@ -135,10 +204,21 @@ export class Vm implements VmMonitor {
       commandLine: `console=ttyS0${this.config.commandLine === '' ? '' : ` ${this.config.commandLine}`}`,
     });
     const uarts = createUarts(this.shared, () => this.state === 'stopped');
+    uarts.com1.reset();
+    uarts.com2.reset();
     const isStopped = (): boolean => this.state === 'stopped';
     this.com1 = new SerialHost(this.shared.com1Tx, this.shared.com1Rx, uarts.com1, () => this.raise(4), isStopped);
     this.com2 = new SerialHost(this.shared.com2Tx, this.shared.com2Rx, uarts.com2, () => this.raise(3), isStopped);
     this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
+  }
+
+  onEvent(listener: (event: VmEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: VmEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 
   private raise(irq: number): void {
@@ -181,13 +261,16 @@ export class Vm implements VmMonitor {
     // A vCPU thread ended before it ran (stopped at once, or terminated) is stopped all the same.
     for (let v = 0; v < this.config.vcpus; v++) Atomics.store(this.shared.control, this.shared.runStateIndex(v), RunStateCode.STOPPED);
     await Promise.all([this.com1.drained, this.com2.drained]);
-    this.resolveStopped(this.stopReason ?? { kind: 'host-stop' });
+    const reason = this.stopReason ?? { kind: 'host-stop' };
+    this.resolveStopped(reason);
+    this.emit({ kind: 'shutdown', reason });
   }
 
   pause(): void {
     if (this.state !== 'running') return;
     Atomics.store(this.shared.control, Control.VM_STATE, VmStateCode.PAUSED);
     for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, Attention.PAUSE);
+    this.emit({ kind: 'stop' });
   }
 
   resume(): void {
@@ -197,6 +280,7 @@ export class Vm implements VmMonitor {
       Atomics.and(this.shared.control, this.shared.attentionIndex(v), ~Attention.PAUSE);
       Atomics.notify(this.shared.control, this.shared.attentionIndex(v));
     }
+    this.emit({ kind: 'resume' });
   }
 
   async stop(): Promise<StopReason> {
@@ -224,6 +308,11 @@ export class Vm implements VmMonitor {
     return this.shared.exitCounts(vcpu);
   }
 
+  resetExitCounts(vcpu?: number): void {
+    if (vcpu !== undefined) this.checkVcpu(vcpu);
+    for (let v = 0; v < this.config.vcpus; v++) if (vcpu === undefined || v === vcpu) this.shared.resetExitCounts(v);
+  }
+
   /** Exit counts summed over every vCPU. */
   totalExitCounts(): number[] {
     const total = new Array<number>(EXIT_REASON_COUNT).fill(0);
@@ -233,7 +322,8 @@ export class Vm implements VmMonitor {
 
   registers(vcpu: number): RegisterSnapshot {
     this.checkVcpu(vcpu);
-    if (this.state === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
+    // A running vCPU is asked for a fresh snapshot; a halted one published its last when it halted.
+    if (this.state === 'running' && this.runState(vcpu) === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
     return this.shared.readSnapshot(vcpu);
   }
 

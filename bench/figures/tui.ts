@@ -1,7 +1,7 @@
 /**
- * The TUI while the guest floods the console: Ink's render time per frame, the time from a key to
- * the frame that shows it, and the memory of the process — measured in a child process
- * (bench/tui-session.ts) so nothing else the bench did counts against it.
+ * The TUI idle (CPU, bytes drawn) and while the guest floods the console: Ink's render time per
+ * frame, the time from a key to the frame that shows it, and the memory of the process — measured
+ * in a child process (bench/tui-session.ts) so nothing else the bench did counts against it.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,8 @@ export async function tuiFigures(): Promise<Figure[]> {
   const report = await session();
   const note = `guest printed ${(report.floodBytes / 2 ** 20).toFixed(1)} MiB meanwhile`;
   return [
+    { name: 'idle TUI at the shell prompt, CPU use (whole process, VM included)', value: report.idleCpuPercent, unit: '% core', target: { value: 2, direction: 'at-most' }, note: '120x40, 5 s after boot settled' },
+    { name: 'idle TUI, bytes drawn on the terminal per second', value: report.idleBytesPerSecond, unit: 'B/s', note: 'only changed rows are redrawn' },
     { name: 'TUI under a console flood: frame render time, p95', value: percentile(report.frameMs, 95), unit: 'ms', target: { value: 33, direction: 'at-most' }, note: `${report.frameMs.length} frames; ${note}` },
     { name: 'TUI under a console flood: input-to-echo latency, median', value: median(report.echoMs), unit: 'ms' },
     { name: 'TUI under a console flood: input-to-echo latency, p95', value: percentile(report.echoMs, 95), unit: 'ms', target: { value: 50, direction: 'at-most' }, note: `${report.echoMs.length} keys` },

@@ -50,6 +50,22 @@ describe('the TUI app with fast input', () => {
   });
 });
 
+describe('the TUI app with keys that arrive together', () => {
+  it('takes Tabs and Ctrl keys in one read as keys, not as text', async () => {
+    const { vm, app, onQuit } = mount();
+    await tick();
+    app.stdin.write('\t\t\t\t');
+    await tick();
+    app.stdin.write('regs\r');
+    await tick();
+    expect(vm.com1.written).toEqual(['regs\r']);
+    app.stdin.write('\x03\x11'); // Ctrl-C to the guest, then Ctrl-Q
+    await tick();
+    expect(vm.com1.written).toEqual(['regs\r', '\x03']);
+    expect(onQuit).toHaveBeenCalledOnce();
+  });
+});
+
 describe('the TUI app with pasted input', () => {
   it('sends each pasted line separately', async () => {
     const { vm, app } = mount();
@@ -88,23 +104,68 @@ const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 describe('the TUI app at different terminal sizes', () => {
   for (const [columns, rows] of [[80, 24], [120, 40], [200, 60]] as const) {
-    it(`fits ${columns}x${rows} with every pane shown`, async () => {
+    it(`fits ${columns}x${rows}, the console at least 80 columns wide`, async () => {
       const vm = new FakeMonitor();
       vm.counts[0]![10] = 5;
       vm.log.push({ sequence: 0, level: 'info', scope: 'vmc', message: 'booted', timeMs: 1 });
       const { stdout } = mountSized(columns, rows, vm);
-      vm.com1.emit('~ # ymirsh\r\n');
+      vm.com1.emit(`~ # ymirsh\r\n${'w'.repeat(79)}.\r\n`);
       await tick(400);
       const screen = plain(stdout.lastFrame).split('\n');
       expect(screen.length).toBeLessThanOrEqual(rows);
       for (const line of screen) expect([...line].length).toBeLessThanOrEqual(columns);
       const text = screen.join('\n');
-      for (const title of ['COM1 console', 'vCPU 0/1', 'VM exits, sorted by total', 'VMM log', 'VM running']) expect(text).toContain(title);
+      // The guest's 80-column line is one row: no border or side pane takes columns from it.
+      expect(screen.some((line) => line.startsWith(`${'w'.repeat(79)}.`))).toBe(true);
+      const titles = columns >= 118 ? ['vCPU 0/1', 'VM exits, all vCPUs, by recent', 'VMM log'] : ['VM exits, all vCPUs, by recent · Tab: registers, log'];
+      for (const title of ['COM1 console', ...titles, 'VM running', '^Q quit']) expect(text).toContain(title);
       expect(text).toContain('~ # ymirsh');
       expect(text).toMatch(/CPUID\s+5/);
-      expect(text).toMatch(/vmc\s+\| booted/);
+      if (columns >= 118) expect(text).toMatch(/vmc\s+\| booted/);
     });
   }
+
+  it('shows the side panes one at a time below the console at 80x24, as focus moves', async () => {
+    const vm = new FakeMonitor();
+    vm.log.push({ sequence: 0, level: 'warn', scope: 'ept', message: 'refused write\nat 0x1000', timeMs: 1 });
+    const { stdout, stdin } = mountSized(80, 24, vm);
+    await tick(400);
+    stdin.write('\t');
+    await tick(100);
+    expect(plain(stdout.lastFrame)).toContain('vCPU 0/1 running CPL3 ←→ vCPU ↑↓ · Tab: exits, log');
+    expect(plain(stdout.lastFrame)).toMatch(/RIP +0000000000401000 RSP +0000000000000004 RFLAGS +0000000000000202/);
+    stdin.write('\t');
+    await tick(50);
+    stdin.write('\t');
+    await tick(100);
+    const log = plain(stdout.lastFrame);
+    expect(log).toContain('VMM log ≥info');
+    expect(log).toMatch(/WARN +ept +\| refused write\n +\| at 0x1000/);
+    stdin.write('\t'); // back to the console: the strip keeps the log
+    await tick(100);
+    expect(plain(stdout.lastFrame)).toContain('VMM log ≥info · Tab: registers, exits');
+  });
+
+  it('lists first the exits a command just caused, and says how many rows did not fit', async () => {
+    const vm = new FakeMonitor();
+    for (const [reason, n] of [[10, 900], [12, 800], [28, 700], [30, 600], [31, 500], [32, 400], [1, 300], [7, 200], [52, 100], [48, 50]] as const) vm.counts[0]![reason] = n;
+    const { stdout } = mountSized(80, 24, vm);
+    await tick(700);
+    vm.counts[0]![18] = 3; // ymirsh's VMCALLs: fewest by total, but the newest
+    await tick(700);
+    const strip = plain(stdout.lastFrame).split('\n').slice(-9).join('\n');
+    expect(strip).toMatch(/Event.*\nVMCALL\s+3\s/);
+    expect(strip).toMatch(/\+\d+ more/);
+  });
+
+  it('tells the guest the console is 80 columns wide when it asks for the cursor position', async () => {
+    const vm = new FakeMonitor();
+    mountSized(80, 24, vm);
+    await tick(100);
+    vm.com1.emit('~ # \x1b[999C\x1b[6n');
+    await tick(50);
+    expect(vm.com1.written).toEqual([expect.stringMatching(/^\x1b\[\d+;80R$/)]);
+  });
 
   it('follows a resize', async () => {
     const { stdout } = mountSized(200, 60);
@@ -129,13 +190,18 @@ describe('the TUI app keys', () => {
     expect(vm.resumed).toBe(1);
   });
 
-  it('cycles the exit sort order with Ctrl-O and the vCPU with Ctrl-V', async () => {
+  it('cycles the exit order with Ctrl-O, the exits scope with Ctrl-X and the vCPU with Ctrl-V', async () => {
     const { app } = mount();
     await tick();
     app.stdin.write('\x0f');
     await tick();
-    expect(app.lastFrame()).toContain('sorted by rate');
+    expect(app.lastFrame()).toContain('VM exits, all vCPUs, by total');
     app.stdin.write('\x16');
+    await tick();
+    app.stdin.write('\x18');
+    await tick(100);
+    expect(app.lastFrame()).toContain('VM exits, vCPU 1, by total');
+    app.stdin.write('\t');
     await tick();
     expect(app.lastFrame()).toContain('vCPU 1/1');
   });
@@ -186,7 +252,7 @@ describe('the TUI app keys', () => {
     await tick();
     app.stdin.write('\t');
     await tick();
-    expect(app.lastFrame()).toContain('CPL3 ↑↓');
+    expect(app.lastFrame()).toContain('CPL3 ←→ vCPU ↑↓');
     app.stdin.write('\x07');
     await tick();
     expect(app.lastFrame()).toContain('ymir — keys');
@@ -194,6 +260,35 @@ describe('the TUI app keys', () => {
     await tick();
     expect(app.lastFrame()).not.toContain('ymir — keys');
     app.stdin.write('\x11');
+    await tick();
+    expect(onQuit).toHaveBeenCalledOnce();
+  });
+});
+
+describe('the TUI with non-ASCII input', () => {
+  it('sends it to the guest as it was typed (UTF-8 on the line)', async () => {
+    const { vm, app } = mount();
+    await tick();
+    for (const chunk of ['echo ', 'héllo ', '☃', ' 日本', '\r']) app.stdin.write(chunk);
+    await tick();
+    expect(vm.com1.written).toEqual(['echo héllo ☃ 日本\r']);
+  });
+});
+
+describe('the TUI when the guest powers off', () => {
+  it('says so, keeps the last screen, and quits on the next key', async () => {
+    const vm = new FakeMonitor();
+    const onQuit = vi.fn();
+    const app = render(createElement(App, { vm, onQuit }));
+    cleanup = () => app.unmount();
+    vm.com1.emit('~ # poweroff 7\r\n');
+    await tick(100);
+    vm.powerOff({ kind: 'debug-exit', status: 7 });
+    await tick(100);
+    expect(app.lastFrame()).toContain('VM powered off, status 7 · press any key to exit');
+    expect(app.lastFrame()).toContain('~ # poweroff 7');
+    expect(onQuit).not.toHaveBeenCalled();
+    app.stdin.write('x');
     await tick();
     expect(onQuit).toHaveBeenCalledOnce();
   });
@@ -211,7 +306,7 @@ describe('the TUI help', () => {
     const text = screen.join('\n');
     expect(text).toContain('ymir — keys');
     expect(text).toMatch(/Ctrl-Q\s+quit \(stops the VM\)\s*║/);
-    expect(text).toContain('VMM log');
+    expect(text).toContain('VM running');
     expect(text).not.toContain('COM1 console');
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConsoleScreen, sanitize } from '../../tui/console-screen.js';
+import { ConsoleScreen } from '../../tui/console-screen.js';
+import { sanitize } from '../../tui/terminal-text.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const screenOf = (...chunks: (string | Uint8Array)[]): ConsoleScreen => {
@@ -54,5 +55,26 @@ describe('the console screen', () => {
 
   it('sanitize gives the plain text of a byte stream', () => {
     expect(sanitize(bytes('\x1b[31mred\x1b[0m\r\nok'))).toBe('red\nok');
+  });
+
+  it('answers a cursor position report with the column on its folded row, so a guest can learn the width', () => {
+    const screen = new ConsoleScreen();
+    screen.columns = 78;
+    screen.rows = 13;
+    const replies: string[] = [];
+    screen.onReply = (text) => replies.push(text);
+    screen.write(bytes('~ # \x1b[6n')); // linenoise's way: where am I,
+    screen.write(bytes('\x1b[999C\x1b[6n')); // then as far right as the terminal goes
+    expect(replies).toEqual(['\x1b[13;5R', '\x1b[13;78R']);
+    screen.write(bytes('\x1b[999D\x1b[3Gx'));
+    expect(screen.text()).toBe('~ x ');
+  });
+
+  it('answers a flood of queries only a few times a second, so a guest cannot type much into itself', () => {
+    const screen = new ConsoleScreen();
+    const replies: string[] = [];
+    screen.onReply = (text) => replies.push(text);
+    screen.write(bytes('\x1b[6n'.repeat(480)));
+    expect(replies).toHaveLength(4);
   });
 });

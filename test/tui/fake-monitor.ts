@@ -1,7 +1,8 @@
 /** A VmMonitor without a VM, for pane and app tests: scripted serial ports, counters, snapshots, log. */
 import { EXIT_REASON_COUNT } from '../../shell-protocol/exit-reasons.js';
-import type {
-  LogReadResult, LogRecord, RegisterSnapshot, SerialPortHost, StopReason, VmConfig, VmMonitor, VmState,
+import {
+  type LogReadResult, type LogRecord, MonitorUnavailableError, type RegisterSnapshot, type SerialPortHost, type StopReason,
+  type VmConfig, type VmDebug, type VmEvent, type VmMonitor, type VmState,
 } from '../../vmm/monitor-api.js';
 
 export class FakePort implements SerialPortHost {
@@ -39,13 +40,59 @@ export class FakeMonitor implements VmMonitor {
   log: LogRecord[] = [];
   paused = 0;
   resumed = 0;
+  resets: (number | undefined)[] = [];
+  /** Guest-physical memory the debugger reads: 64 KiB of a pattern (byte i is i & 0xff). */
+  readonly memory = Uint8Array.from({ length: 65536 }, (_, i) => i & 0xff);
+  private readonly listeners = new Set<(event: VmEvent) => void>();
+  private stopReason: StopReason | undefined;
+  private readonly stopWaiters: ((reason: StopReason) => void)[] = [];
+  readonly debug: VmDebug = {
+    readPhysical: (address, length) => {
+      if (address < 0n || address + BigInt(length) > BigInt(this.memory.length)) throw new RangeError(`0x${address.toString(16)}+${length} is outside guest memory`);
+      return this.memory.slice(Number(address), Number(address) + length);
+    },
+    readVirtual: (_vcpu, address, length) => this.debug.readPhysical(address & 0xffffn, length),
+    fullRegisters: () => { throw new MonitorUnavailableError('fullRegisters'); },
+    vmcs: () => { throw new MonitorUnavailableError('vmcs'); },
+    mappings: () => { throw new MonitorUnavailableError('mappings'); },
+    lapic: () => { throw new MonitorUnavailableError('lapic'); },
+    disassemble: () => { throw new MonitorUnavailableError('disassemble'); },
+    writePhysical: () => { throw new MonitorUnavailableError('writePhysical'); },
+    writeVirtual: () => { throw new MonitorUnavailableError('writeVirtual'); },
+    systemReset: () => { throw new MonitorUnavailableError('systemReset'); },
+    injectNmi: () => { throw new MonitorUnavailableError('injectNmi'); },
+    exitTrace: () => { throw new MonitorUnavailableError('exitTrace'); },
+    ioPortBreakdown: () => { throw new MonitorUnavailableError('ioPortBreakdown'); },
+    msrBreakdown: () => { throw new MonitorUnavailableError('msrBreakdown'); },
+  };
 
   uptimeMs(): number { return 1234; }
   start(): void { this.state = 'running'; }
-  pause(): void { this.paused++; this.state = 'paused'; }
-  resume(): void { this.resumed++; this.state = 'running'; }
-  async stop(): Promise<StopReason> { this.state = 'stopped'; return { kind: 'host-stop' }; }
-  waitForStop(): Promise<StopReason> { return new Promise(() => undefined); }
+  pause(): void { this.paused++; this.state = 'paused'; this.emit({ kind: 'stop' }); }
+  resume(): void { this.resumed++; this.state = 'running'; this.emit({ kind: 'resume' }); }
+  async stop(): Promise<StopReason> { this.powerOff({ kind: 'host-stop' }); return this.stopReason!; }
+  waitForStop(): Promise<StopReason> {
+    return this.stopReason ? Promise.resolve(this.stopReason) : new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+  /** The VM stops by itself (the guest powered off, or a fault). */
+  powerOff(reason: StopReason): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.state = 'stopped';
+    for (const wake of this.stopWaiters.splice(0)) wake(reason);
+    this.emit({ kind: 'shutdown', reason });
+  }
+  resetExitCounts(vcpu?: number): void {
+    this.resets.push(vcpu);
+    for (const [v, row] of this.counts.entries()) if (vcpu === undefined || v === vcpu) row.fill(0);
+  }
+  onEvent(listener: (event: VmEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  private emit(event: VmEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
   exitCounts(vcpu: number): readonly number[] { return this.counts[vcpu]!; }
   registers(vcpu: number): RegisterSnapshot { return this.snapshots[vcpu]!; }
   readLog(cursor: number, max = 256): LogReadResult {

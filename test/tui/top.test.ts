@@ -1,11 +1,12 @@
 import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT_REASON_COUNT, ExitReason, exitReasonName } from '../../shell-protocol/exit-reasons.js';
-import { TopDashboard, runTop } from '../../tui/top.js';
+import { ExitReason } from '../../shell-protocol/exit-reasons.js';
+import { compactNumber } from '../../tui/exit-table.js';
+import { type TopSource, TopDashboard, runTop } from '../../tui/top.js';
 import {
-  ExitHistory, LogFeed, type Rect, clockLabel, compactNumber, displayText, logLine, rateSeries, registerTable,
-  registerTitle, seriesMaxY, shortReasonName, statusLine, topLayout, totalsChart,
+  ExitHistory, LogFeed, type Rect, clockLabel, displayText, legendLines, logLine, rateSeries, registerTable,
+  registerTitle, seriesMaxY, statusLine, topLayout, totalsBars,
 } from '../../tui/top-model.js';
 import type { LogRecord, StopReason } from '../../vmm/monitor-api.js';
 import { parseSeconds } from '../../tui/options.js';
@@ -69,8 +70,8 @@ describe('rateSeries', () => {
     }
     const series = rateSeries(history, 5);
     expect(series.map((s) => s.reason)).toEqual([ExitReason.CR_ACCESS, ExitReason.VMCALL, ExitReason.MSR_WRITE, ExitReason.MSR_READ, ExitReason.IO_INSTRUCTION]);
-    expect(series[0]).toMatchObject({ title: 'CR 70', y: [70, 70, 70], x: ['0:01', '0:02', '0:03'], style: { line: 'yellow' } });
-    expect(series[4]!.title).toBe('IO 30');
+    expect(series[0]).toMatchObject({ title: 'CR_ACCESS 70', y: [70, 70, 70], x: ['0:01', '0:02', '0:03'], style: { line: 'yellow' } });
+    expect(series[4]!.title).toBe('IO_INSTRUCTION 30');
     expect(new Set(series.map((s) => s.style.line)).size).toBe(5);
     expect(seriesMaxY(series)).toBeUndefined();
   });
@@ -110,8 +111,8 @@ describe('rateSeries', () => {
   });
 });
 
-describe('totalsChart', () => {
-  it('shows the reasons with most exits first, as many as fit, with short labels', () => {
+describe('totalsBars', () => {
+  it('shows the reasons with most exits first, as many as fit, by their SDM names, with bars to scale', () => {
     const vm = new FakeMonitor();
     vm.counts[0]![ExitReason.EXTERNAL_INTERRUPT] = 40;
     vm.counts[1]![ExitReason.EXTERNAL_INTERRUPT] = 2;
@@ -120,25 +121,26 @@ describe('totalsChart', () => {
     vm.counts[0]![ExitReason.CPUID] = 3;
     const history = new ExitHistory();
     history.sample(vm, 0);
-    expect(totalsChart(history.summary, 3)).toEqual({
-      titles: ['IO', 'HLT', 'EXT_INT'], data: [500, 70, 42], unit: '',
-      reasons: [ExitReason.IO_INSTRUCTION, ExitReason.HLT, ExitReason.EXTERNAL_INTERRUPT],
-    });
+    const bars = totalsBars(history.summary, 3, 50);
+    expect(bars).toHaveLength(3);
+    expect(bars[0]).toMatch(/^IO_INSTRUCTION {5}█{24}\s+500$/);
+    expect(bars[1]).toMatch(/^HLT {16}█{3}\s+70$/);
+    expect(bars[2]).toMatch(/^EXTERNAL_INTERRUPT █{2}\s+42$/);
+    for (const bar of bars) expect(bar.length).toBeLessThanOrEqual(50);
   });
 
-  it('counts in thousands or millions when a total would not fit under its bar', () => {
-    const rows = [{ reason: ExitReason.HLT, total: 123_456_789, percent: 0, rate: 0 }, { reason: ExitReason.CPUID, total: 2_500_000, percent: 0, rate: 0 }];
-    expect(totalsChart({ rows, total: 125_956_789, rate: 0 }, 5, 7)).toMatchObject({ data: [123_457, 2500], unit: 'k' });
-    expect(totalsChart({ rows, total: 125_956_789, rate: 0 }, 5, 4)).toMatchObject({ data: [123, 3], unit: 'M' });
-    expect(totalsChart({ rows: [], total: 0, rate: 0 }, 5)).toEqual({ titles: [], data: [], reasons: [], unit: '' });
+  it('counts compactly and says when there is nothing yet', () => {
+    const rows = [{ reason: ExitReason.HLT, total: 123_456_789, percent: 0, rate: 0, perVcpu: [] }, { reason: ExitReason.CPUID, total: 2_500_000, percent: 0, rate: 0, perVcpu: [] }];
+    expect(totalsBars({ rows, total: 125_956_789, rate: 0, vcpu: 'all' }, 5, 40)).toEqual([expect.stringMatching(/^HLT .* 123M$/), expect.stringMatching(/^CPUID █ +2.5M$/)]);
+    expect(totalsBars({ rows: [], total: 0, rate: 0, vcpu: 'all' }, 5, 40)).toEqual(['no exits yet']);
   });
 });
 
 describe('names and numbers', () => {
-  it('gives every defined exit reason a label of at most 8 characters', () => {
-    for (let reason = 0; reason < EXIT_REASON_COUNT; reason++) expect(shortReasonName(reason).length).toBeLessThanOrEqual(8);
-    expect(shortReasonName(ExitReason.VMCALL)).toBe(exitReasonName(ExitReason.VMCALL));
-    expect(shortReasonName(ExitReason.EPT_VIOLATION)).toBe('EPT_VIOL');
+  it('puts a series name and its rate on one legend line, or on two when they do not fit', () => {
+    const series = [{ reason: ExitReason.TPR_BELOW_THRESHOLD, title: 'TPR_BELOW_THRESHOLD 12.3k', x: [], y: [], style: { line: 'cyan' } }];
+    expect(legendLines(series, 30)).toEqual(['{cyan-fg}TPR_BELOW_THRESHOLD      12.3k{/cyan-fg}']);
+    expect(legendLines(series, 22)).toEqual(['{cyan-fg}TPR_BELOW_THRESHOLD{/cyan-fg}', '{cyan-fg}                 12.3k{/cyan-fg}']);
   });
 
   it('writes rates compactly and uptime as m:ss', () => {
@@ -158,17 +160,17 @@ describe('the register table', () => {
     const current = snapshot(0, 2n, 0x401000n);
     const one = registerTable(current, undefined, 1);
     expect(one.headers).toEqual(['Reg', 'Value']);
-    expect(one.data.slice(0, 4)).toEqual([['RIP', '0000000000401000'], ['RSP', '0000000000000004'], ['RAX', '0000000000000000'], ['RBX', '0000000000000003']]);
+    expect(one.data.slice(0, 4)).toEqual([['RIP', '0000000000401000'], ['RSP', '0000000000000004'], ['RFLAGS', '0000000000000202'], ['RAX', '0000000000000000']]);
     expect(Object.fromEntries(one.data.map(([name, value]) => [name, value]))).toMatchObject({
-      CR0: '0000000080010033', CR3: '0000000000010000', EFER: '0000000000000d01', RFL: '0000000000000202', R15: '000000000000000f',
-      CS: '0023', SS: '001b', DS: '0000', FSBASE: '0000000000000000',
+      CR0: '0000000080010033', CR3: '0000000000010000', EFER: '0000000000000d01', RFLAGS: '0000000000000202', R15: '000000000000000f',
+      CS: '0023', SS: '001b', DS: '0000', 'FS.base': '0000000000000000',
     });
     expect(one.data).toHaveLength(31);
     const two = registerTable(current, undefined, 2);
     expect(two.headers).toEqual(['Reg', 'Value', 'Reg', 'Value']);
     expect(two.data[0]).toEqual(['RIP', '0000000000401000', 'RSP', '0000000000000004']);
     expect(two.data).toHaveLength(16);
-    expect(two.data[15]).toEqual(['GSBASE', '0000000000000000']);
+    expect(two.data[15]).toEqual(['GS', '0000']);
   });
 
   it('marks the values that changed since the previous snapshot', () => {
@@ -182,7 +184,8 @@ describe('the register table', () => {
   it('has a title with the vCPU, its state, CPL and last exit that fits the border', () => {
     const s = { ...snapshot(1, 1n, 0n), lastExitReason: ExitReason.EXTERNAL_INTERRUPT, state: 'halted' as const };
     expect(registerTitle(s, 4)).toBe('vCPU 1/3 halted CPL3 last exit EXTERNAL_INTERRUPT');
-    expect(registerTitle(s, 4, 30)).toBe('vCPU 1/3 halted CPL3 EXT_INT');
+    expect(registerTitle(s, 4, 40)).toBe('vCPU 1/3 halted CPL3 EXTERNAL_INTERRUPT');
+    expect(registerTitle(s, 4, 30)).toBe('vCPU 1/3 halted CPL3');
     expect(registerTitle(s, 4, 12)).toBe('vCPU 1/3 hal');
   });
 });
@@ -226,7 +229,7 @@ describe('the VMM log', () => {
 describe('statusLine', () => {
   it('shows state, uptime, vCPUs and totals, with the keys on the right when they fit', () => {
     const vm = new FakeMonitor();
-    const summary = { rows: [], total: 4321, rate: 1500 };
+    const summary = { rows: [], total: 4321, rate: 1500, vcpu: 'all' as const };
     const line = statusLine(vm, summary, '', 100);
     expect(line).toHaveLength(100);
     expect(line).toMatch(/^ ymir top {2}VM running {2}up 1\.2 s {2}2 vCPUs {2}4321 exits {2}1\.5k\/s +q quit {2}v vCPU $/);
@@ -253,8 +256,7 @@ describe('topLayout', () => {
       }
       for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) expect(overlaps(rects[i]!, rects[j]!)).toBe(false);
       expect(rects.reduce((area, r) => area + r.width * r.height, 0)).toBe(columns * rows);
-      // Every bar and its 8-character label inside the chart's border.
-      expect(2 + (layout.bars - 1) * 9 + 9).toBeLessThanOrEqual(layout.totals.width - 2);
+      expect(layout.bars).toBe(layout.totals.height - 2); // a bar a row inside the border
       expect(layout.registersPerLine).toBe(columns >= 110 ? 2 : 1);
       expect(layout.rates.height).toBeGreaterThanOrEqual(8);
       expect(layout.totals.height).toBeGreaterThanOrEqual(7);
@@ -302,11 +304,12 @@ describe('TopDashboard on a blessed screen', () => {
     const all = text.join('\n');
     expect(text[0]).toMatch(/^ ymir top {2}VM running {2}up 1\.0 s {2}2 vCPUs {2}1400 exits {2}1\.4k\/s +q quit {2}v vCPU $/);
     expect(all).toContain('exits/s by reason');
-    expect(all).toContain('IO 1.0k');
-    expect(all).toContain('HLT 400');
-    expect(all).toMatch(/IO {7}HLT/); // bar labels, by total
+    expect(all).toMatch(/IO_INSTRUCTION +1\.0k/); // the legend, by SDM name
+    expect(all).toMatch(/HLT +400/);
+    expect(all).toMatch(/│IO_INSTRUCTION █+ +1\.0k│/); // the bars, by total
+    expect(all).toMatch(/│HLT {12}█+ +400│/);
     expect(all).toContain('vCPU 0/1 running CPL3 last exit VMCALL');
-    expect(all).toMatch(/RIP {4}0000000000401000 RSP {4}0000000000000004/);
+    expect(all).toMatch(/RIP {5}0000000000401000 RSP {5}0000000000000004 /);
     expect(all).toContain('guest says {red-fg}hi');
     expect(all).not.toContain('title');
     // The chart drew: braille dots in the rates chart's rows.
@@ -334,7 +337,7 @@ describe('TopDashboard on a blessed screen', () => {
     dashboard.cycleVcpu();
     dashboard.render();
     expect(dashboard.shownVcpu).toBe(1);
-    expect(screenText(screen).join('\n')).toMatch(/RIP {4}ffffffff81000000/);
+    expect(screenText(screen).join('\n')).toMatch(/RIP {5}ffffffff81000000/);
     dashboard.cycleVcpu();
     expect(dashboard.shownVcpu).toBe(0);
   });
@@ -345,7 +348,7 @@ describe('TopDashboard on a blessed screen', () => {
     expect(screenText(screen).join('\n')).not.toMatch(/RIP .* RSP/);
     Object.assign(screen.program, { cols: 140, rows: 45 });
     screen.program.emit('resize');
-    expect(screenText(screen)[4]).toMatch(/RIP {4}0000000000401000 RSP {4}0000000000000004/);
+    expect(screenText(screen)[4]).toMatch(/RIP {5}0000000000401000 RSP {5}0000000000000004/);
     const text = screenText(screen);
     expect(text).toHaveLength(45);
     expect(text.every((line) => line.length === 140)).toBe(true);
@@ -354,43 +357,59 @@ describe('TopDashboard on a blessed screen', () => {
 });
 
 describe('runTop', () => {
-  const io = (isTTY: boolean) => {
+  const io = (isTTY: boolean, env: NodeJS.ProcessEnv = {}) => {
     const { input, output } = fakeTerminal(100, 30);
     input.isTTY = isTTY;
     const errors: string[] = [];
     const stderr = Object.assign(new PassThrough(), { write: (s: string) => { errors.push(s); return true; } });
-    return { stdin: input as unknown as NodeJS.ReadStream, stdout: output as unknown as NodeJS.WriteStream, stderr, errors };
+    return { stdin: input as unknown as NodeJS.ReadStream, stdout: output as unknown as NodeJS.WriteStream, stderr, errors, env };
+  };
+  /** A VM seen as through its monitor: refreshes are counted, the stop is the test's to give. */
+  const source = () => {
+    const vm = new FakeMonitor();
+    let stop!: (reason: StopReason | undefined) => void;
+    let refreshes = 0;
+    const view = Object.assign(vm, {
+      refresh: async () => { refreshes++; },
+      stopped: new Promise<StopReason | undefined>((resolve) => { stop = resolve; }),
+    }) as FakeMonitor & TopSource;
+    return { view, stop: (reason?: StopReason) => stop(reason), refreshes: () => refreshes };
   };
 
-  it('refuses with status 2, before booting anything, when stdin or stdout is not a terminal', async () => {
+  it('refuses with status 2 when stdin or stdout is not a terminal, or TERM is dumb', async () => {
     const streams = io(false);
-    let created = 0;
-    const result = await runTop(() => { created++; return new FakeMonitor(); }, { intervalMs: 1000 }, streams);
-    expect(result).toEqual({ status: 2 });
-    expect(created).toBe(0);
+    expect(await runTop(source().view, { intervalMs: 1000 }, streams)).toEqual({ status: 2 });
     expect(streams.errors.join('')).toMatch(/needs a terminal.*ymir stat/);
+    const dumb = io(true, { TERM: 'dumb' });
+    expect(await runTop(source().view, { intervalMs: 1000 }, dumb)).toEqual({ status: 2 });
+    expect(dumb.errors.join('')).toContain('TERM=dumb');
   });
 
-  it('boots the VM, quits on q and stops the VM', async () => {
+  it('refreshes from the monitor while it runs and quits on q, leaving the VM alone', async () => {
     const streams = io(true);
-    const vm = new FakeMonitor();
-    vm.state = 'created';
-    const running = runTop(() => vm, { intervalMs: 50 }, streams);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(vm.state).toBe('running');
+    const { view, refreshes } = source();
+    const running = runTop(view, { intervalMs: 50 }, streams);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(refreshes()).toBeGreaterThan(1);
     streams.stdin.push('q');
-    await expect(running).resolves.toEqual({ status: 0, stop: { kind: 'host-stop' } });
-    expect(vm.state).toBe('stopped');
+    await expect(running).resolves.toEqual({ status: 0 });
+    expect(view.state).toBe('running');
+  });
+
+  it('ends with 128 + the signal on SIGTERM', async () => {
+    const streams = io(true);
+    const running = runTop(source().view, { intervalMs: 50 }, streams);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(running).resolves.toEqual({ status: 143 });
   });
 
   it('ends by itself, after showing why, when the VM stops', async () => {
     const streams = io(true);
-    let stop!: (reason: StopReason) => void;
-    const vm = new FakeMonitor();
-    vm.waitForStop = () => new Promise((resolve) => { stop = resolve; });
-    const running = runTop(() => vm, { intervalMs: 50 }, streams);
+    const { view, stop } = source();
+    const running = runTop(view, { intervalMs: 50 }, streams);
     await new Promise((resolve) => setTimeout(resolve, 100));
     stop({ kind: 'debug-exit', status: 0 });
-    await expect(running).resolves.toMatchObject({ status: 0 });
+    await expect(running).resolves.toEqual({ status: 0, stop: { kind: 'debug-exit', status: 0 } });
   });
 });

@@ -1,55 +1,82 @@
-import { Box, Text, useApp, useInput } from 'ink';
-import { useState } from 'react';
-import type { VmMonitor } from '../../vmm/monitor-api.js';
+import { Box, Text, useInput } from 'ink';
+import { useEffect, useState } from 'react';
+import type { StopReason, VmMonitor } from '../../vmm/monitor-api.js';
 import { useConsole } from '../hooks/use-console.js';
 import { useExitRates } from '../hooks/use-exit-rates.js';
 import { useInterval } from '../hooks/use-interval.js';
 import { useRegisters } from '../hooks/use-registers.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useVmmLog } from '../hooks/use-vmm-log.js';
-import { TuiState } from '../tui-state.js';
-import { layout } from '../layout.js';
+import { type Layout, layout } from '../layout.js';
+import { type SidePane, TuiState } from '../tui-state.js';
 import { ConsolePane } from './ConsolePane.js';
-import { ExitsPane } from './ExitsPane.js';
+import { ExitsPane, exitsTitle } from './ExitsPane.js';
 import { HelpPane } from './HelpPane.js';
 import { InputLine } from './InputLine.js';
-import { LogPane } from './LogPane.js';
-import { RegistersPane, registerCells } from './RegistersPane.js';
-import { StatusLine } from './StatusLine.js';
-
-/** Ink's frame-rate cap for the TUI: input is drawn at up to this rate, the console at its own lower one. */
-export const TUI_MAX_FPS = 60;
+import { LogPane, filterLog, logRows, logTitle } from './LogPane.js';
+import { Pane, Rule } from './Pane.js';
+import { RegistersPane, registerCells, registerLines, registersTitle } from './RegistersPane.js';
+import { StatusLine, uptimeLabel } from './StatusLine.js';
 
 export interface AppProps {
   readonly vm: VmMonitor;
-  /** Called once when the user quits; the caller stops the VM and ends the process. */
+  /** Called once when the user quits (or presses a key after the VM stopped); the caller stops the VM and ends the process. */
   readonly onQuit: () => void;
 }
 
-function Registers({ vm, vcpu, focused, rows, width }: { vm: VmMonitor; vcpu: number; focused: boolean; rows: number; width: number }) {
-  const { current, previous } = useRegisters(vm, vcpu);
-  return (
-    <RegistersPane vcpu={vcpu} state={current.state} cpl={current.cpl} lastExitReason={current.lastExitReason} cells={registerCells(current, previous)}
-      vcpuCount={vm.config.vcpus} focused={focused} rows={rows} width={width} />
-  );
+/** How the TUI says the VM stopped by itself. */
+export function stoppedMessage(reason: StopReason): string {
+  switch (reason.kind) {
+    case 'debug-exit': return `VM powered off, status ${reason.status}`;
+    case 'triple-fault': return `VM stopped: vCPU ${reason.vcpu} triple-faulted at 0x${reason.rip.toString(16)}`;
+    case 'unhandled-exit': return `VM stopped: unhandled exit on vCPU ${reason.vcpu}`;
+    case 'internal-error': return `VM stopped: internal error on vCPU ${reason.vcpu}`;
+    case 'host-stop': return 'VM stopped';
+  }
 }
 
+const STRIP_TABS: readonly [SidePane, string][] = [['registers', 'registers'], ['exits', 'exits'], ['log', 'log']];
+
 export function App({ vm, onQuit }: AppProps) {
-  const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
-  const screen = useConsole(vm.com1);
-  const exits = useExitRates(vm);
-  const log = useVmmLog(vm);
+  const area: Layout = layout(columns, rows);
   const [ui] = useState(() => new TuiState());
+  const screen = useConsole(vm.com1, area.consoleColumns, area.consoleRows);
+  const exits = useExitRates(vm, ui.exitsScope === 'all' ? 'all' : ui.vcpu);
+  const log = useVmmLog(vm);
+  const registers = useRegisters(vm, ui.vcpu);
+  const [stopped, setStopped] = useState<StopReason | undefined>(undefined);
   const [, setRendered] = useState(0);
   const rerender = (): void => setRendered((n) => n + 1);
-  useInterval(rerender, 1000); // uptime in the status line
+  const [uptime, setUptime] = useState(() => uptimeLabel(vm.uptimeMs()));
+  useInterval(() => setUptime(uptimeLabel(vm.uptimeMs())), 1000); // redraws only when the label changes
+  useEffect(() => {
+    let live = true;
+    void vm.waitForStop().then((reason) => {
+      if (!live) return;
+      ui.stopped = reason.kind !== 'host-stop';
+      setStopped(reason);
+    });
+    return () => { live = false; };
+  }, [vm]);
 
-  const area = layout(columns, rows);
+  // Rows each side pane has at this size, for the panes and for how far their keys may scroll.
+  const paneRows = area.kind === 'side'
+    ? { registers: area.registerRows, exits: area.exitRows, log: area.logRows }
+    : { registers: area.stripRows, exits: area.stripRows, log: area.stripRows };
+  const sideWidth = area.kind === 'side' ? area.sideColumns - 2 : area.columns;
+  const cells = registerCells(registers.current, registers.previous);
+  const registerRowCount = registerLines(cells, sideWidth).length;
+  const records = filterLog(log.records, ui.level, ui.scope);
+  const scrollLimits = {
+    registers: Math.max(0, registerRowCount - (paneRows.registers - 1)),
+    exits: Math.max(0, exits.summary.rows.length - (paneRows.exits - 2)),
+    log: Math.max(0, logRows(records).length - paneRows.log),
+  };
 
   useInput((text, key) => {
-    const scopes = [...new Set(log.records.map((r) => r.scope))]; // only the log pane's ←→ needs them
-    const effects = ui.handleKey(text, key, { vcpus: vm.config.vcpus, consoleRows: area.consoleRows, consoleLines: screen.lineCount, scopes });
+    const scopes = [...new Set(log.records.map((r) => r.scope))]; // only the log pane's Shift-←→ needs them
+    const effects = ui.handleKey(text, key, { vcpus: vm.config.vcpus, consoleRows: area.consoleRows, consoleLines: screen.lineCount, scopes, scrollLimits });
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send':
@@ -60,7 +87,6 @@ export function App({ vm, onQuit }: AppProps) {
           else vm.pause();
           break;
         case 'quit':
-          exit();
           onQuit();
           break;
       }
@@ -70,23 +96,61 @@ export function App({ vm, onQuit }: AppProps) {
 
   const { focus, raw, help, scrollBack } = ui;
   const end = screen.lineCount - scrollBack;
-  const visible = screen.slice(end - area.consoleRows, end);
-  const topHeight = area.consoleRows + 3;
+  const visible = screen.slice(end - area.consoleRows * 2, end); // enough lines to fill the rows even when none folds
+  const side = (pane: SidePane, width: number, contentRows: number) => {
+    switch (pane) {
+      case 'registers':
+        return <RegistersPane snapshot={registers.current} cells={cells} rows={contentRows} width={width} scroll={ui.scroll.registers} />;
+      case 'exits':
+        return <ExitsPane summary={exits.summary} sort={ui.sort} changedAt={exits.changedAt} rows={contentRows} width={width} scroll={ui.scroll.exits} />;
+      case 'log':
+        return <LogPane records={log.records} level={ui.level} scope={ui.scope} rows={contentRows} scrollBack={ui.scroll.log} />;
+    }
+  };
+  const title = (pane: SidePane): string => {
+    switch (pane) {
+      case 'registers': return registersTitle(registers.current, vm.config.vcpus, focus === 'registers');
+      case 'exits': return exitsTitle(exits.summary, ui.sort, focus === 'exits');
+      case 'log': return logTitle(ui.level, ui.scope, log.lost, ui.scroll.log, focus === 'log');
+    }
+  };
+  const top = rows - 2 - (area.kind === 'side' ? area.logRows + 2 : 0);
+  const consolePane = <ConsolePane lines={visible} width={area.consoleColumns} rows={area.consoleRows} focused={focus === 'console'} scrolledBack={scrollBack} raw={raw} />;
+  let body;
+  if (help) body = <HelpPane rows={rows - 2} />;
+  else if (area.kind === 'side') {
+    body = (
+      <>
+        <Box height={top}>
+          {consolePane}
+          <Box flexDirection="column" width={area.sideColumns}>
+            <Pane title={title('registers')} focused={focus === 'registers'} width={area.sideColumns} rows={area.registerRows}>{side('registers', sideWidth, area.registerRows)}</Pane>
+            <Pane title={title('exits')} focused={focus === 'exits'} width={area.sideColumns} rows={area.exitRows}>{side('exits', sideWidth, area.exitRows)}</Pane>
+          </Box>
+        </Box>
+        <Pane title={title('log')} focused={focus === 'log'} width={columns} rows={area.logRows}>{side('log', columns - 2, area.logRows)}</Pane>
+      </>
+    );
+  } else {
+    const others = STRIP_TABS.filter(([pane]) => pane !== ui.strip).map(([, label]) => label).join(', ');
+    body = (
+      <>
+        {consolePane}
+        <Box flexDirection="column" height={area.stripRows + 1} overflow="hidden">
+          <Rule title={`${title(ui.strip)} · Tab: ${others}`} focused={focus === ui.strip} width={columns} />
+          {side(ui.strip, columns, area.stripRows)}
+        </Box>
+      </>
+    );
+  }
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      {help ? <Box height={topHeight} overflow="hidden"><HelpPane /></Box> : <Box height={topHeight}>
-        <ConsolePane lines={visible} width={area.consoleWidth - 2} height={area.consoleRows} focused={focus === 'console'} scrolledBack={scrollBack} raw={raw} />
-        <Box flexDirection="column" width={area.sideWidth} height={topHeight}>
-          <Registers key={ui.vcpu} vm={vm} vcpu={ui.vcpu} focused={focus === 'registers'} rows={area.registerRows} width={area.sideWidth - 2} />
-          <ExitsPane summary={exits} sort={ui.sort} focused={focus === 'exits'} rows={area.exitRows} width={area.sideWidth - 2} />
-        </Box>
-      </Box>}
-      <LogPane records={log.records} lost={log.lost} level={ui.level} scope={ui.scope} focused={focus === 'log'} rows={area.logRows} />
+      {body}
       <Box height={1}>
         <Text color="cyan">{raw ? 'raw› ' : '› '}</Text>
         {raw ? <Text color="gray">keys go to the guest (Ctrl-T to leave raw mode)</Text> : <InputLine line={ui.line} cursor={ui.cursor} width={columns - 3} />}
       </Box>
-      <StatusLine state={vm.state} uptimeMs={vm.uptimeMs()} exitRate={exits.rate} raw={raw} width={columns} />
+      <StatusLine state={vm.state} uptime={uptime} exitRate={exits.summary.rate} raw={raw} width={columns} {...(stopped && stopped.kind !== 'host-stop' ? { stopped: stoppedMessage(stopped) } : {})} />
     </Box>
   );
 }

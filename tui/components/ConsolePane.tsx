@@ -1,11 +1,12 @@
-import { Text } from 'ink';
-import { Pane } from './Pane.js';
+import { Box, Text } from 'ink';
+import { Rule } from './Pane.js';
 
 export interface ConsolePaneProps {
   /** The lines to show, already sanitised; the newest that fit are shown, long ones folded. */
   readonly lines: readonly string[];
   readonly width: number;
-  readonly height: number;
+  /** Text rows, below the title row. */
+  readonly rows: number;
   readonly focused: boolean;
   /** Lines scrolled back from the end (0: following the output). */
   readonly scrolledBack: number;
@@ -26,7 +27,7 @@ function ConsoleRow({ row }: { row: string }) {
   );
 }
 
-/** The last `height` rows of `lines` wrapped at `width`, so a long line is folded, not cut. */
+/** The last `height` rows of `lines` folded at `width`, so a long line is folded, not cut. */
 export function consoleRows(lines: readonly string[], width: number, height: number): string[] {
   const rows: string[] = [];
   for (const line of lines) {
@@ -36,13 +37,15 @@ export function consoleRows(lines: readonly string[], width: number, height: num
   return rows.slice(-height);
 }
 
-export function ConsolePane({ lines, width, height, focused, scrolledBack, raw }: ConsolePaneProps) {
+/** COM1 across the whole width (no side borders: the guest gets every column), under a title row. */
+export function ConsolePane({ lines, width, rows, focused, scrolledBack, raw }: ConsolePaneProps) {
   const title = `COM1 console${raw ? ' [raw keys]' : ''}${scrolledBack > 0 ? ` [scrolled back ${scrolledBack} lines, End to follow]` : ''}`;
-  const rows = consoleRows(lines, width, height);
-  const padded = [...rows, ...Array<string>(Math.max(0, height - rows.length)).fill('')];
+  const shown = consoleRows(lines, width, rows);
+  const padded = [...shown, ...Array<string>(Math.max(0, rows - shown.length)).fill('')];
   return (
-    <Pane title={title} focused={focused} flexGrow={1} height={height + 3}>
+    <Box flexDirection="column" width={width} height={rows + 1}>
+      <Rule title={title} focused={focused} width={width} />
       {padded.map((row, i) => <ConsoleRow key={i} row={row} />)}
-    </Pane>
+    </Box>
   );
 }

@@ -1,24 +1,52 @@
 import { Text } from 'ink';
 import type { VmState } from '../../vmm/monitor-api.js';
+import { compactNumber } from '../exit-table.js';
 
 export interface StatusLineProps {
   readonly state: VmState;
-  readonly uptimeMs: number;
+  /** As uptimeLabel writes it. */
+  readonly uptime: string;
   readonly exitRate: number;
   readonly raw: boolean;
   readonly width: number;
+  /** Set once the VM stopped by itself: what happened, shown instead of the keys. */
+  readonly stopped?: string;
 }
 
 const STATE_COLOURS: Record<VmState, string> = { created: 'gray', running: 'green', paused: 'yellow', stopped: 'red' };
 
-export function StatusLine({ state, uptimeMs, exitRate, raw, width }: StatusLineProps) {
-  // Most needed first: a narrow terminal cuts from the right.
-  const keys = raw ? '^T cooked · ^Q quit · keys go to the guest' : '^G help · ^Q quit · Tab focus · ^T raw · ^P pause · ^O sort · PgUp/PgDn scroll';
-  const left = ` VM ${state} · up ${(uptimeMs / 1000).toFixed(1)}s · ${Math.round(exitRate)} exits/s `;
+const COOKED_KEYS = ['^G help', '^Q quit', 'Tab focus', '^T raw', '^P pause', '^O sort', '^X exits scope', 'PgUp/PgDn scroll'];
+const RAW_KEYS = ['^T cooked', '^Q quit', 'keys go to the guest'];
+
+/**
+ * Uptime to the minute: the status line changes (and the screen redraws) once a minute while the
+ * VM idles, not every second — a redraw of the whole TUI costs tens of milliseconds.
+ */
+export function uptimeLabel(uptimeMs: number): string {
+  const minutes = Math.floor(uptimeMs / 60_000);
+  return minutes === 0 ? '<1m' : minutes < 60 ? `${minutes}m` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** Keys that fit in `width`, whole ones only, most needed first. */
+export function fittingKeys(keys: readonly string[], width: number): string {
+  let out = '';
+  for (const key of keys) {
+    const next = out === '' ? key : `${out} · ${key}`;
+    if (next.length > width) break;
+    out = next;
+  }
+  return out;
+}
+
+export function StatusLine({ state, uptime, exitRate, raw, width, stopped }: StatusLineProps) {
+  if (stopped) {
+    return <Text wrap="truncate"><Text inverse color="red">{` ${stopped} · press any key to exit `.slice(0, width)}</Text></Text>;
+  }
+  const left = ` VM ${state} · up ${uptime} · ${compactNumber(exitRate)} exits/s `;
   return (
     <Text wrap="truncate">
       <Text inverse color={STATE_COLOURS[state]}>{left}</Text>
-      <Text color="gray"> {keys.slice(0, Math.max(0, width - left.length - 1))}</Text>
+      <Text color="gray"> {fittingKeys(raw ? RAW_KEYS : COOKED_KEYS, width - left.length - 1)}</Text>
     </Text>
   );
 }

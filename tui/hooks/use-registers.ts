@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RegisterSnapshot, VmMonitor } from '../../vmm/monitor-api.js';
+import type { RegisterSnapshot, VmView } from '../../vmm/monitor-api.js';
 import { useInterval } from './use-interval.js';
 
 export interface RegistersView {
@@ -8,12 +8,26 @@ export interface RegistersView {
   readonly previous: RegisterSnapshot | undefined;
 }
 
-/** A vCPU's registers polled every `ms` (the caller remounts it, by key, to watch another vCPU). */
-export function useRegisters(vm: VmMonitor, vcpu: number, ms = 250): RegistersView {
+/** Whether two snapshots hold the same state (a vCPU republishes an unchanged one whenever it is asked). */
+export function sameRegisters(a: RegisterSnapshot, b: RegisterSnapshot): boolean {
+  for (const key of Object.keys(a) as (keyof RegisterSnapshot)[]) {
+    if (key === 'sequence') continue;
+    const x = a[key];
+    const y = b[key];
+    if (Array.isArray(x) && Array.isArray(y) ? x.some((v, i) => v !== y[i]) : x !== y) return false;
+  }
+  return true;
+}
+
+/**
+ * A vCPU's registers polled every `ms` (the caller remounts it, by key, to watch another vCPU). The
+ * view changes only when a register did, so an idle vCPU costs no redraws.
+ */
+export function useRegisters(vm: VmView, vcpu: number, ms = 250): RegistersView {
   const [view, setView] = useState<RegistersView>(() => ({ current: vm.registers(vcpu), previous: undefined }));
   useInterval(() => {
     const next = vm.registers(vcpu);
-    setView((old) => (next.sequence === old.current.sequence ? old : { current: next, previous: old.current }));
+    setView((old) => (old.current.vcpu === vcpu && sameRegisters(next, old.current) ? old : { current: next, previous: old.current.vcpu === vcpu ? old.current : undefined }));
   }, ms);
   return view;
 }

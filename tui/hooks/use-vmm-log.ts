@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { LogRecord, VmMonitor } from '../../vmm/monitor-api.js';
+import type { LogRecord, VmView } from '../../vmm/monitor-api.js';
 import { useInterval } from './use-interval.js';
 
 export interface LogView {
@@ -8,7 +8,7 @@ export interface LogView {
 }
 
 /** The newest `keep` VMM log records, read by cursor every `ms`, with the count the ring lost. */
-export function useVmmLog(vm: VmMonitor, keep = 500, ms = 250): LogView {
+export function useVmmLog(vm: VmView, keep = 500, ms = 250): LogView {
   const cursor = useRef(0);
   const [view, setView] = useState<LogView>({ records: [], lost: 0 });
   useInterval(() => {

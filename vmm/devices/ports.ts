@@ -22,11 +22,11 @@ export function debugExitDevice(vcpu: Vcpu): PortDevice {
   };
 }
 
-/** A UART as a port device (byte-wide registers). */
-export function uartDevice(uart: { read(offset: number): number; write(offset: number, value: number): void }): PortDevice {
+/** A UART as a port device: byte-wide registers, wider accesses split as an ISA bus splits them. */
+export function uartDevice(uart: { readPort(offset: number, size: 1 | 2 | 4): number; writePort(offset: number, size: 1 | 2 | 4, value: number): void }): PortDevice {
   return {
-    read: (offset) => uart.read(offset),
-    write: (offset, _size, value) => uart.write(offset, value),
+    read: (offset, size) => uart.readPort(offset, size),
+    write: (offset, size, value) => uart.writePort(offset, size, value),
   };
 }
 

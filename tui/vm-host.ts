@@ -1,0 +1,72 @@
+/**
+ * What every `ymir` mode that runs a VM does around it: create it, serve its monitor socket,
+ * drain COM2 (to a file or nowhere, so a guest that writes there never waits on a full ring), and
+ * say in one line how it ended.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { StopReason } from '../vmm/monitor-api.js';
+import { type Vm, createVm } from '../vmm/vm.js';
+import { defaultMonitorPath } from './monitor/discovery.js';
+import type { MonitorVmIdentity } from './monitor/protocol.js';
+import { MonitorServer } from './monitor/server.js';
+import { type VmOptions, vmConfig } from './options.js';
+import type { TerminatingSignal } from './signals.js';
+
+export function describeStop(reason: StopReason, signal?: TerminatingSignal): string {
+  switch (reason.kind) {
+    case 'debug-exit': return `the guest powered off with status ${reason.status}`;
+    case 'host-stop': return signal ? `stopped by ${signal}` : 'stopped by the host';
+    case 'triple-fault': return `vCPU ${reason.vcpu} triple-faulted at rip 0x${reason.rip.toString(16)}`;
+    case 'unhandled-exit': return reason.message;
+    case 'internal-error': return `internal error on vCPU ${reason.vcpu}: ${reason.message}`;
+  }
+}
+
+/** A file opened for writing before the VM boots, so that a path that cannot be written is refused first. */
+export class OutputFile {
+  private constructor(private readonly fd: number) {}
+
+  /** Opens (truncating) `path`, or returns the reason it cannot be. */
+  static open(path: string): OutputFile | string {
+    try {
+      return new OutputFile(openSync(path, 'w'));
+    } catch (error) {
+      return `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    }
+  }
+
+  /** Written at once (no buffering): what is in the file survives a signal or a crash. */
+  write(data: Uint8Array | string): void {
+    if (typeof data === 'string') writeSync(this.fd, data);
+    else writeSync(this.fd, data);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+export interface HostedVm {
+  readonly vm: Vm;
+  readonly monitor: MonitorServer;
+  readonly identity: MonitorVmIdentity;
+  /** Stops the VM (if it still runs) and the monitor; resolves with why the VM stopped. */
+  shutdown(): Promise<StopReason>;
+}
+
+/** Creates the VM of `options` and its monitor socket; COM2 goes to `com2` (a file), or is discarded. */
+export async function hostVm(options: VmOptions, mode: MonitorVmIdentity['mode'], com2?: OutputFile): Promise<HostedVm> {
+  const vm = createVm(vmConfig(options));
+  const identity: MonitorVmIdentity = { name: options.name ?? `vm${process.pid}`, pid: process.pid, mode };
+  const monitor = await MonitorServer.listen(options.monitor ?? defaultMonitorPath(), vm, identity);
+  if (mode !== 'run') vm.com2.onData((bytes) => com2?.write(bytes));
+  return {
+    vm, monitor, identity,
+    async shutdown() {
+      const reason = await vm.stop();
+      monitor.close();
+      com2?.close();
+      return reason;
+    },
+  };
+}
