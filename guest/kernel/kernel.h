@@ -131,12 +131,14 @@ void uart_init_irq(struct uart *u);
 void uart_flush_polled(struct uart *u);
 u32 uart_tx_write(struct uart *u, const u8 *p, u32 n);
 u32 uart_tx_room(struct uart *u);
+void uart_set_rx_irq(struct uart *u, bool on);
 void uart_print(struct uart *u, const char *s, u64 n);
 
 /* tty.c */
 extern struct tty tty_s0, tty_s1;
 void tty_init(struct tty *t, struct uart *u);
 void tty_receive(struct tty *t, u8 c);
+bool tty_must_throttle(const struct tty *t);
 void tty_output_drained(struct tty *t);
 extern const struct file_ops tty_ops;
 

@@ -98,6 +98,17 @@ static void store(struct tty *t, u8 c, bool line_end, bool is_eof)
 
 static void flush_input(struct tty *t) { t->read_pos = t->canon_end = t->head; }
 
+/* Whether input must wait in the UART: the buffer is full and a reader will make room. A
+ * canonical line longer than the buffer has no reader yet, so it is cut (as n_tty cuts it)
+ * and its end still fits. */
+bool tty_must_throttle(const struct tty *t)
+{
+	u32 used = t->head - t->read_pos;
+	if (t->termios.c_lflag & ICANON)
+		return used >= TTY_BUF - 1 && t->canon_end != t->read_pos;
+	return used >= TTY_BUF;
+}
+
 void tty_receive(struct tty *t, u8 c)
 {
 	const struct termios *tm = &t->termios;
@@ -206,6 +217,8 @@ static s64 tty_read(struct file *f, u8 *ubuf, u64 n)
 		u64 fl = irq_save();
 		s64 got = take_input(t, kbuf, n);
 		if (got >= 0) {
+			if (got > 0 && !tty_must_throttle(t))
+				uart_set_rx_irq(t->uart, true);
 			irq_restore(fl);
 			return copy_to_user(ubuf, kbuf, (u64)got) ? -EFAULT : got;
 		}

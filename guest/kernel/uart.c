@@ -75,6 +75,18 @@ void uart_early_init(struct uart *u)
 
 static void uart_irq(struct trapframe *tf);
 
+/* The receive interrupt on or off; bytes already waiting interrupt as soon as it is back on. */
+void uart_set_rx_irq(struct uart *u, bool on)
+{
+	u64 f = irq_save();
+	u8 ier = on ? u->ier | IER_RDI : u->ier & ~IER_RDI;
+	if (u->irq_on && ier != u->ier) {
+		u->ier = ier;
+		outb(u->base + UART_IER, ier);
+	}
+	irq_restore(f);
+}
+
 void uart_init_irq(struct uart *u)
 {
 	if (!u->present)
@@ -84,8 +96,9 @@ void uart_init_irq(struct uart *u)
 	u64 f = irq_save();
 	irq_set_handler(VECTOR_PIC_BASE + u->irq, uart_irq);
 	outb(u->base + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
-	while (inb(u->base + UART_LSR) & LSR_DR)
-		(void)inb(u->base + UART_RBR);
+	/* Clear stale line status; received bytes stay: what was typed before boot is type-ahead,
+	 * and the receive interrupt enabled below delivers it to the tty. */
+	(void)inb(u->base + UART_LSR);
 	u->ier = IER_RDI | IER_RLSI;
 	outb(u->base + UART_IER, u->ier);
 	u->irq_on = true;
@@ -190,6 +203,12 @@ static void uart_service(struct uart *u)
 		case IIR_RDI:
 		case IIR_TIMEOUT:
 			while (inb(u->base + UART_LSR) & LSR_DR) {
+				/* A full tty stops reading: unread bytes wait in the UART and behind it, at the
+				 * far end, so a paste is never cut (Linux's n_tty throttle does the same). */
+				if (u->tty && tty_must_throttle(u->tty)) {
+					uart_set_rx_irq(u, false);
+					break;
+				}
 				u8 c = inb(u->base + UART_RBR);
 				if (u->tty)
 					tty_receive(u->tty, c);
