@@ -37,7 +37,7 @@ export const DEFAULT_CONFIG: Required<VmConfig> = {
  * Guest memory sizes a VM takes: 2 MiB steps (the platform's granularity, vmm/platform.md) up to
  * 4 GiB, and at least what the guest boots in (its kernel reserves the first 4 MiB).
  */
-export const MEMORY_LIMITS = { min: 6 * 2 ** 20, max: 4 * 2 ** 30, step: 2 * 2 ** 20 } as const;
+export const MEMORY_LIMITS = { min: 8 * 2 ** 20, max: 4 * 2 ** 30, step: 2 * 2 ** 20 } as const;
 
 export class VmConfigError extends RangeError {
   override readonly name = 'VmConfigError';
