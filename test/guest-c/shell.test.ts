@@ -27,7 +27,7 @@ describe.each(MACHINES)('ymir-guest on $name', { timeout: 60_000 }, (machine) =>
       const g = await boot();
       expect(lines(await g.run('echo "hello  there" $?\r'))).toContain('hello  there 0');
       const bin = lines(await g.run('ls /bin\r'));
-      expect(bin.some((l) => /^dirtest +memtest +rawtest +sigtest .*vmcall +ymirsh +ymirsh-hello$/.test(l))).toBe(true);
+      expect(bin.some((l) => /^dirtest +escflood +linesum +memtest +rawtest +sigtest .*vmcall +ymirsh +ymirsh-hello$/.test(l))).toBe(true);
       expect(lines(await g.run('cd /tmp; pwd\r', '/tmp # '))).toContain('/tmp');
       expect(g.text().endsWith('/tmp # ')).toBe(true);
     });
