@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseScript, runScript } from './run.js';
-import { type VmOptions, parseLogLevel, parseMemory, parseSeconds, parseTimeout, parseVcpus } from './options.js';
+import { type VmOptions, parseGdb, parseLogLevel, parseMemory, parseSeconds, parseTimeout, parseVcpus } from './options.js';
 import { type TerminatingSignal, exitQuietlyOnEpipe, onTerminatingSignal, signalStatus } from './signals.js';
 import { VERSION } from './version.js';
 import { OutputFile, describeStop, hostVm } from './vm-host.js';
+import { VmConfigError } from '../vmm/vm.js';
 
 const EXIT_USAGE = 2;
 
@@ -24,8 +25,13 @@ const VM_OPTIONS: readonly (() => Option)[] = [
   () => new Option('--log-level <level>', 'VMM log level: debug, info, warn or error (default info)').argParser(parseLogLevel),
   () => new Option('--name <name>', 'the VM\'s name on its monitor (ymir stat --vm NAME)'),
   () => new Option('--monitor <path>', 'serve the monitor socket at PATH (default $XDG_RUNTIME_DIR/ymir/PID.sock)'),
+  () => new Option('--gdb <[host:]port>', 'serve the gdb remote protocol on PORT (loopback unless HOST is given)').argParser(parseGdb),
+  () => new Option('--gdb-wait', 'hold the guest before its first instruction until gdb continues it (on :1234 without --gdb)'),
+  () => new Option('--kernel <file>', 'boot this Multiboot kernel instead of guest/build/kernel'),
+  () => new Option('--initrd <file>', 'the initramfs (cpio newc) to load as its module instead of guest/build/initramfs.cpio'),
+  () => new Option('--append <cmdline>', 'the kernel command line'),
 ];
-const VM_KEYS = ['vcpus', 'memory', 'stealth', 'logLevel', 'name', 'monitor'] as const;
+const VM_KEYS = ['vcpus', 'memory', 'stealth', 'logLevel', 'name', 'monitor', 'gdb', 'gdbWait', 'kernel', 'initrd', 'append'] as const;
 const COM2_OPTION = (): Option => new Option('--com2 <file>', 'write what the guest sends on COM2 to FILE (default: discarded)');
 const VM_DEFAULTS: VmOptions = { vcpus: 2, memory: 64 * 2 ** 20, stealth: false, logLevel: 'info' };
 
@@ -359,7 +365,7 @@ status; 2 for bad usage or a bad script; 124 when run times out; 128+N after sig
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof VmConfigError) {
       const command = argv.find((a) => ['console', 'run', 'stat', 'top', 'monitor'].includes(a));
       const name = command ? `ymir ${command}` : 'ymir';
       process.stderr.write(`${name}: ${error.message.includes('\n') ? error.message : `${error.message} (see '${name} --help')`}\n`);

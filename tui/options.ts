@@ -1,5 +1,6 @@
 /** The options of the `ymir` commands that start a VM, parsed into a VM config with clear errors. */
 import { InvalidArgumentError } from 'commander';
+import { type GdbAddress, parseGdbAddress } from '../vmm/debug/gdb-server.js';
 import type { LogLevel, VmConfig } from '../vmm/monitor-api.js';
 import { MEMORY_LIMITS } from '../vmm/vm.js';
 
@@ -12,7 +13,18 @@ export interface VmOptions {
   readonly name?: string;
   /** Where the monitor socket goes (default: under $XDG_RUNTIME_DIR/ymir). */
   readonly monitor?: string;
+  /** Serve the gdb remote protocol there (`--gdb`). */
+  readonly gdb?: GdbAddress;
+  /** Hold the guest before its first instruction until gdb continues it (QEMU's -S). */
+  readonly gdbWait?: boolean;
+  /** Another Multiboot kernel, initramfs or kernel command line than the committed image's. */
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly append?: string;
 }
+
+/** Where `--gdb-wait` alone listens: QEMU's -s. */
+export const DEFAULT_GDB_ADDRESS: GdbAddress = { host: '127.0.0.1', port: 1234 };
 
 export function parseVcpus(text: string): number {
   const n = Number(text);
@@ -43,8 +55,19 @@ export function parseLogLevel(text: string): LogLevel {
   throw new InvalidArgumentError('use debug, info, warn or error.');
 }
 
+export function parseGdb(text: string): GdbAddress {
+  const address = parseGdbAddress(text);
+  if (typeof address === 'string') throw new InvalidArgumentError(address);
+  return address;
+}
+
 export function vmConfig(options: VmOptions): Partial<VmConfig> {
-  return { vcpus: options.vcpus, memoryBytes: options.memory, stealth: options.stealth, logLevel: options.logLevel };
+  return {
+    vcpus: options.vcpus, memoryBytes: options.memory, stealth: options.stealth, logLevel: options.logLevel,
+    ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+    ...(options.initrd === undefined ? {} : { initrd: options.initrd }),
+    ...(options.append === undefined ? {} : { commandLine: options.append }),
+  };
 }
 
 /** `--interval`: a number of seconds above 0. */

@@ -5,11 +5,12 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { StopReason } from '../vmm/monitor-api.js';
-import { type Vm, createVm } from '../vmm/vm.js';
+import { type Vm, VmConfigError, createVm } from '../vmm/vm.js';
 import { defaultMonitorPath } from './monitor/discovery.js';
 import type { MonitorVmIdentity } from './monitor/protocol.js';
 import { MonitorServer } from './monitor/server.js';
-import { type VmOptions, vmConfig } from './options.js';
+import { type GdbServer, startGdbServer } from '../vmm/debug/gdb-server.js';
+import { DEFAULT_GDB_ADDRESS, type VmOptions, vmConfig } from './options.js';
 import type { TerminatingSignal } from './signals.js';
 
 export function describeStop(reason: StopReason, signal?: TerminatingSignal): string {
@@ -60,10 +61,23 @@ export async function hostVm(options: VmOptions, mode: MonitorVmIdentity['mode']
   const identity: MonitorVmIdentity = { name: options.name ?? `vm${process.pid}`, pid: process.pid, mode };
   const monitor = await MonitorServer.listen(options.monitor ?? defaultMonitorPath(), vm, identity);
   if (mode !== 'run') vm.com2.onData((bytes) => com2?.write(bytes));
+  const gdbAddress = options.gdb ?? (options.gdbWait === true ? DEFAULT_GDB_ADDRESS : undefined);
+  let gdb: GdbServer | undefined;
+  try {
+    gdb = gdbAddress === undefined ? undefined : await startGdbServer(vm, { ...gdbAddress, waitForDebugger: options.gdbWait === true });
+  } catch (error) {
+    monitor.close();
+    throw new VmConfigError(`--gdb ${gdbAddress!.host}:${gdbAddress!.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (gdb !== undefined) {
+    const { host, port } = gdb.address;
+    process.stderr.write(`ymir: gdb server on ${host.includes(':') ? `[${host}]` : host}:${port}${options.gdbWait === true ? ', waiting for gdb' : ''}\n`);
+  }
   return {
     vm, monitor, identity,
     async shutdown() {
       const reason = await vm.stop();
+      await gdb?.close();
       monitor.close();
       com2?.close();
       return reason;

@@ -5,6 +5,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,30 @@ function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   return hash.toString(16).padStart(8, '0');
+}
+
+/** A TCP port no one listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Another program to its end. */
+function run(command: string, args: readonly string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { timeout: 30_000 });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const file = (name: string, content: string | Uint8Array): string => {
@@ -202,6 +227,27 @@ describe('ymir console', () => {
     expect(status).toBe(7);
     expect(stdout).toMatch(/~ # hi\r\n/);
     expect(stdout).toContain('ymir: VM the guest powered off with status 7');
+  }, 30_000);
+
+  it('serves gdb with --gdb PORT --gdb-wait: the guest waits at its Multiboot entry, detach lets it boot', async () => {
+    const port = await freePort();
+    const vm = new Ymir(['console', '--gdb', String(port), '--gdb-wait']);
+    await vm.waitFor(`ymir: gdb server on 127.0.0.1:${port}, waiting for gdb`, 'stderr');
+    expect(vm.stdout).not.toContain('ymir-guest');
+    const gdb = await run('gdb', ['-q', '-batch', '-nx', join(ROOT, 'guest/build/kernel.elf'), '-ex', `target remote :${port}`,
+      '-ex', 'bt 1', '-ex', 'detach']);
+    expect(gdb.stdout).toMatch(/#0 +multiboot_entry \(\) at kernel\/boot\.S:\d+/);
+    await vm.waitFor('~ # ');
+    vm.child.stdin.end('poweroff 5\n');
+    expect((await vm.ended).status).toBe(5);
+  }, 60_000);
+
+  it('refuses a bad --gdb address or an unreadable --kernel with a usage error', async () => {
+    for (const [args, message] of [[['--gdb', 'nope'], '--gdb nope: use [HOST:]PORT'], [['--kernel', '/nonexistent'], 'cannot read the kernel /nonexistent: ENOENT']] as const) {
+      const { status, stderr } = await ymir(['console', ...args]);
+      expect(status).toBe(2);
+      expect(stderr).toContain(message);
+    }
   }, 30_000);
 
   it('delivers a large paste whole and in order', async () => {
