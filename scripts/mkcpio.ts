@@ -13,18 +13,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-
-const S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000, S_IFCHR = 0o020000, S_IFBLK = 0o060000;
-
-interface Entry {
-  readonly name: string;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly data: Buffer;
-  readonly rdevMajor: number;
-  readonly rdevMinor: number;
-}
+import { type NewcEntry as Entry, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, writeNewc } from '../vmm/vm/newc.js';
 
 class ListError extends Error {
   override readonly name = 'ListError';
@@ -80,27 +69,6 @@ function parseList(text: string, base: string): Entry[] {
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-const pad4 = (n: number): number => (4 - (n % 4)) % 4;
-
-function header(fields: readonly number[]): string {
-  return `070701${fields.map((f) => f.toString(16).padStart(8, '0')).join('')}`;
-}
-
-/** One newc record: header, NUL-terminated name, padding, data, padding. */
-function record(ino: number, e: Entry, mtime: number): Buffer {
-  const name = Buffer.from(`${e.name}\0`);
-  const nlink = (e.mode & 0o170000) === S_IFDIR ? 2 : 1;
-  const head = Buffer.from(header([ino, e.mode, e.uid, e.gid, nlink, mtime, e.data.length, 0, 0, e.rdevMajor, e.rdevMinor, name.length, 0]));
-  return Buffer.concat([head, name, Buffer.alloc(pad4(head.length + name.length)), e.data, Buffer.alloc(pad4(e.data.length))]);
-}
-
-function writeCpio(entries: readonly Entry[], mtime: number): Buffer {
-  const trailer: Entry = { name: 'TRAILER!!!', mode: 0, uid: 0, gid: 0, data: Buffer.alloc(0), rdevMajor: 0, rdevMinor: 0 };
-  const parts = entries.map((e, i) => record(721 + i, e, mtime));
-  parts.push(record(0, trailer, 0));
-  return Buffer.concat(parts);
-}
-
 function main(argv: readonly string[]): number {
   const [list, out] = argv;
   if (list === undefined || out === undefined) {
@@ -114,7 +82,7 @@ function main(argv: readonly string[]): number {
   }
   try {
     // Relative locations are relative to the directory make runs in, as gen_init_cpio's are.
-    writeFileSync(out, writeCpio(parseList(readFileSync(list, 'utf8'), process.cwd()), mtime));
+    writeFileSync(out, writeNewc(parseList(readFileSync(list, 'utf8'), process.cwd()), mtime));
   } catch (error) {
     process.stderr.write(`mkcpio: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

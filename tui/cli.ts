@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseScript, runScript } from './run.js';
-import { type VmOptions, parseGdb, parseLogLevel, parseMemory, parseSeconds, parseTimeout, parseVcpus } from './options.js';
+import { type VmOptions, parseAdd, parseGdb, parseLogLevel, parseMemory, parseSeconds, parseTimeout, parseVcpus } from './options.js';
 import { type TerminatingSignal, exitQuietlyOnEpipe, onTerminatingSignal, signalStatus } from './signals.js';
 import { VERSION } from './version.js';
 import { OutputFile, describeStop, hostVm } from './vm-host.js';
@@ -30,8 +30,9 @@ const VM_OPTIONS: readonly (() => Option)[] = [
   () => new Option('--kernel <file>', 'boot this Multiboot kernel instead of guest/build/kernel'),
   () => new Option('--initrd <file>', 'the initramfs (cpio newc) to load as its module instead of guest/build/initramfs.cpio'),
   () => new Option('--append <cmdline>', 'the kernel command line'),
+  () => new Option('--add <guest=host>', 'put a host file or directory into the initramfs at GUEST, e.g. /bin/hello=./hello (repeatable)').argParser(parseAdd),
 ];
-const VM_KEYS = ['vcpus', 'memory', 'stealth', 'logLevel', 'name', 'monitor', 'gdb', 'gdbWait', 'kernel', 'initrd', 'append'] as const;
+const VM_KEYS = ['vcpus', 'memory', 'stealth', 'logLevel', 'name', 'monitor', 'gdb', 'gdbWait', 'kernel', 'initrd', 'append', 'add'] as const;
 const COM2_OPTION = (): Option => new Option('--com2 <file>', 'write what the guest sends on COM2 to FILE (default: discarded)');
 const VM_DEFAULTS: VmOptions = { vcpus: 2, memory: 64 * 2 ** 20, stealth: false, logLevel: 'info' };
 

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { type GdbAddress, parseGdbAddress } from '../vmm/debug/gdb-server.js';
 import type { LogLevel, VmConfig } from '../vmm/monitor-api.js';
+import type { AddedFile } from '../vmm/vm/added-files.js';
 import { MEMORY_LIMITS } from '../vmm/vm.js';
 
 export interface VmOptions {
@@ -21,6 +22,8 @@ export interface VmOptions {
   readonly kernel?: string;
   readonly initrd?: string;
   readonly append?: string;
+  /** `--add GUEST=HOST`, repeatable. */
+  readonly add?: readonly AddedFile[];
 }
 
 /** Where `--gdb-wait` alone listens: QEMU's -s. */
@@ -61,12 +64,20 @@ export function parseGdb(text: string): GdbAddress {
   return address;
 }
 
+/** `--add /bin/NAME=FILE` (or =DIRECTORY), collected over repeats. */
+export function parseAdd(text: string, previous: readonly AddedFile[] = []): readonly AddedFile[] {
+  const match = /^(\/[^=]*[^=/])=(.+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError('use /GUEST/PATH=HOST_FILE, e.g. /bin/hello=./hello.');
+  return [...previous, { guestPath: match[1]!, hostPath: match[2]! }];
+}
+
 export function vmConfig(options: VmOptions): Partial<VmConfig> {
   return {
     vcpus: options.vcpus, memoryBytes: options.memory, stealth: options.stealth, logLevel: options.logLevel,
     ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
     ...(options.initrd === undefined ? {} : { initrd: options.initrd }),
     ...(options.append === undefined ? {} : { commandLine: options.append }),
+    ...(options.add === undefined ? {} : { added: options.add }),
   };
 }
 

@@ -4,6 +4,7 @@
  * published by each vCPU at its exits under a sequence lock, serial bytes move through shared rings.
  */
 import type { ExitReason } from '../shell-protocol/exit-reasons.js';
+import type { AddedFile } from './vm/added-files.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -22,6 +23,8 @@ export interface VmConfig {
   readonly initrd?: string;
   /** Kernel command-line words after `console=ttyS0`. */
   readonly commandLine?: string;
+  /** Host files put into the guest's initramfs, over the image's (`ymir --add`). */
+  readonly added?: readonly AddedFile[];
 }
 
 export type VmState = 'created' | 'running' | 'paused' | 'stopped';

@@ -18,7 +18,9 @@ import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode } fr
 import type { ByteRing } from './byte-ring.js';
 import type { Uart16550 } from './devices/serial.js';
 import { createUarts } from './devices/uarts.js';
+import { type AddedFile, addedEntries } from './vm/added-files.js';
 import { type BootInfo, loadMultiboot } from './vm/multiboot.js';
+import { writeNewc } from './vm/newc.js';
 import { DEFAULT_INITRD, DEFAULT_KERNEL } from './vm/images.js';
 import type { VcpuWorkerData, VcpuWorkerMessage } from './vcpu/worker.js';
 import { siblingModule, startWorker } from './worker-url.js';
@@ -31,6 +33,7 @@ export const DEFAULT_CONFIG: Required<VmConfig> = {
   kernel: DEFAULT_KERNEL,
   initrd: DEFAULT_INITRD,
   commandLine: '',
+  added: [],
 };
 
 /**
@@ -200,7 +203,10 @@ export class Vm implements VmMonitor {
     Atomics.store(this.shared.control, Control.LOG_LEVEL, logLevelIndex(this.config.logLevel));
     this.boot = loadMultiboot(this.shared.memory, {
       kernel: readImage(this.config.kernel, 'kernel'),
-      modules: this.config.initrd === '' ? [] : [{ bytes: readImage(this.config.initrd, 'initrd'), name: 'initramfs' }],
+      modules: [
+        ...(this.config.initrd === '' ? [] : [{ bytes: readImage(this.config.initrd, 'initrd'), name: 'initramfs' }]),
+        ...(this.config.added.length === 0 ? [] : [{ bytes: addedArchive(this.config.added), name: 'added' }]),
+      ],
       commandLine: `console=ttyS0${this.config.commandLine === '' ? '' : ` ${this.config.commandLine}`}`,
     });
     const uarts = createUarts(this.shared, () => this.state === 'stopped');
@@ -339,6 +345,16 @@ export class Vm implements VmMonitor {
 
   private checkVcpu(vcpu: number): void {
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.config.vcpus) throw new RangeError(`no vCPU ${vcpu}: the VM has ${this.config.vcpus}`);
+  }
+}
+
+/** The archive of the user's added files, or a VmConfigError that says which could not be read. */
+function addedArchive(added: readonly AddedFile[]): Uint8Array {
+  try {
+    return writeNewc(addedEntries(added), 0);
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    throw new VmConfigError(`cannot add ${path ?? 'a file'}: ${code ?? String(error)}`);
   }
 }
 

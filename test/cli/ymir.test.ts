@@ -242,8 +242,21 @@ describe('ymir console', () => {
     expect((await vm.ended).status).toBe(5);
   }, 60_000);
 
-  it('refuses a bad --gdb address or an unreadable --kernel with a usage error', async () => {
-    for (const [args, message] of [[['--gdb', 'nope'], '--gdb nope: use [HOST:]PORT'], [['--kernel', '/nonexistent'], 'cannot read the kernel /nonexistent: ENOENT']] as const) {
+  it('adds the user\'s own files and directories to the initramfs with --add, executables runnable', async () => {
+    const tree = mkdtempSync(join(scratch, 'add-'));
+    writeFileSync(join(tree, 'notes.txt'), 'added by --add\n');
+    const { status, stdout } = await ymir(['console', '--add', `/bin/seedhello=${join(ROOT, 'guest/build/ymirsh-hello')}`, '--add', `/extra=${tree}`],
+      'seedhello\nls /extra\npoweroff 4\n');
+    expect(status).toBe(4);
+    expect(stdout).toContain('This OS is hypervisored by Ymir.');
+    expect(stdout).toMatch(/~ # notes\.txt\r\n/);
+  }, 30_000);
+
+  it('refuses a bad --gdb or --add, or an unreadable --kernel or added file, with a usage error', async () => {
+    for (const [args, message] of [
+      [['--gdb', 'nope'], '--gdb nope: use [HOST:]PORT'], [['--kernel', '/nonexistent'], 'cannot read the kernel /nonexistent: ENOENT'],
+      [['--add', 'bin=x'], '--add bin=x: use /GUEST/PATH=HOST_FILE'], [['--add', '/bin/x=/nonexistent'], 'cannot add /nonexistent: ENOENT'],
+    ] as const) {
       const { status, stderr } = await ymir(['console', ...args]);
       expect(status).toBe(2);
       expect(stderr).toContain(message);

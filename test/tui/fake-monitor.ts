@@ -31,7 +31,7 @@ export function snapshot(vcpu: number, sequence: bigint, rip: bigint): RegisterS
 }
 
 export class FakeMonitor implements VmMonitor {
-  readonly config: Required<VmConfig> = { vcpus: 2, memoryBytes: 64 << 20, stealth: false, logLevel: 'info', kernel: '', initrd: '', commandLine: '' };
+  readonly config: Required<VmConfig> = { vcpus: 2, memoryBytes: 64 << 20, stealth: false, logLevel: 'info', kernel: '', initrd: '', commandLine: '', added: [] };
   state: VmState = 'running';
   readonly com1 = new FakePort();
   readonly com2 = new FakePort();
