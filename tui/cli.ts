@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { VmConfigError } from '../vmm/vm.js';
 import { parseScript, runScript } from './run.js';
 import { type VmOptions, parseAdd, parseGdb, parseLogLevel, parseMemory, parseSeconds, parseTimeout, parseVcpus } from './options.js';
 import { type TerminatingSignal, exitQuietlyOnEpipe, onTerminatingSignal, signalStatus } from './signals.js';
 import { VERSION } from './version.js';
 import { OutputFile, describeStop, hostVm } from './vm-host.js';
-import { VmConfigError } from '../vmm/vm.js';
 
 const EXIT_USAGE = 2;
 

@@ -5,11 +5,11 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { StopReason } from '../vmm/monitor-api.js';
+import { type GdbServer, startGdbServer } from '../vmm/debug/gdb-server.js';
 import { type Vm, VmConfigError, createVm } from '../vmm/vm.js';
 import { defaultMonitorPath } from './monitor/discovery.js';
 import type { MonitorVmIdentity } from './monitor/protocol.js';
 import { MonitorServer } from './monitor/server.js';
-import { type GdbServer, startGdbServer } from '../vmm/debug/gdb-server.js';
 import { DEFAULT_GDB_ADDRESS, type VmOptions, vmConfig } from './options.js';
 import type { TerminatingSignal } from './signals.js';
 
@@ -63,15 +63,15 @@ export async function hostVm(options: VmOptions, mode: MonitorVmIdentity['mode']
   if (mode !== 'run') vm.com2.onData((bytes) => com2?.write(bytes));
   const gdbAddress = options.gdb ?? (options.gdbWait === true ? DEFAULT_GDB_ADDRESS : undefined);
   let gdb: GdbServer | undefined;
-  try {
-    gdb = gdbAddress === undefined ? undefined : await startGdbServer(vm, { ...gdbAddress, waitForDebugger: options.gdbWait === true });
-  } catch (error) {
-    monitor.close();
-    throw new VmConfigError(`--gdb ${gdbAddress!.host}:${gdbAddress!.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (gdb !== undefined) {
-    const { host, port } = gdb.address;
-    process.stderr.write(`ymir: gdb server on ${host.includes(':') ? `[${host}]` : host}:${port}${options.gdbWait === true ? ', waiting for gdb' : ''}\n`);
+  if (gdbAddress !== undefined) {
+    const where = `${gdbAddress.host.includes(':') ? `[${gdbAddress.host}]` : gdbAddress.host}:${gdbAddress.port}`;
+    try {
+      gdb = await startGdbServer(vm, { ...gdbAddress, waitForDebugger: options.gdbWait === true });
+    } catch (error) {
+      monitor.close();
+      throw new VmConfigError(`--gdb ${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    process.stderr.write(`ymir: gdb server on ${where}${options.gdbWait === true ? ', waiting for gdb' : ''}\n`);
   }
   return {
     vm, monitor, identity,

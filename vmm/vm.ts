@@ -348,14 +348,11 @@ export class Vm implements VmMonitor {
   }
 }
 
-/** The archive of the user's added files, or a VmConfigError that says which could not be read. */
+/** The archive of the user's added files, or a VmConfigError that says which could not be added. */
 function addedArchive(added: readonly AddedFile[]): Uint8Array {
-  try {
-    return writeNewc(addedEntries(added), 0);
-  } catch (error) {
-    const { code, path } = error as NodeJS.ErrnoException;
-    throw new VmConfigError(`cannot add ${path ?? 'a file'}: ${code ?? String(error)}`);
-  }
+  const entries = addedEntries(added);
+  if (typeof entries === 'string') throw new VmConfigError(entries);
+  return writeNewc(entries, 0);
 }
 
 /** A boot file's bytes, or a VmConfigError that says which file could not be read. */

@@ -3,14 +3,16 @@
  * console, attaching with stat and monitor, and what happens on bad input and signals. Tests that
  * boot the guest use only what every guest offers: the `~ # ` prompt, echo, poweroff N, ymirsh.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 
+const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../dist/tui/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'ymir-cli-'));
@@ -86,18 +88,6 @@ function freePort(): Promise<number> {
       const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
-  });
-}
-
-/** Another program to its end. */
-function run(command: string, args: readonly string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { timeout: 30_000 });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
 
@@ -234,8 +224,8 @@ describe('ymir console', () => {
     const vm = new Ymir(['console', '--gdb', String(port), '--gdb-wait']);
     await vm.waitFor(`ymir: gdb server on 127.0.0.1:${port}, waiting for gdb`, 'stderr');
     expect(vm.stdout).not.toContain('ymir-guest');
-    const gdb = await run('gdb', ['-q', '-batch', '-nx', join(ROOT, 'guest/build/kernel.elf'), '-ex', `target remote :${port}`,
-      '-ex', 'bt 1', '-ex', 'detach']);
+    const gdb = await execFileAsync('gdb', ['-q', '-batch', '-nx', join(ROOT, 'guest/build/kernel.elf'), '-ex', `target remote :${port}`,
+      '-ex', 'bt 1', '-ex', 'detach'], { timeout: 30_000 });
     expect(gdb.stdout).toMatch(/#0 +multiboot_entry \(\) at kernel\/boot\.S:\d+/);
     await vm.waitFor('~ # ');
     vm.child.stdin.end('poweroff 5\n');
@@ -256,6 +246,7 @@ describe('ymir console', () => {
     for (const [args, message] of [
       [['--gdb', 'nope'], '--gdb nope: use [HOST:]PORT'], [['--kernel', '/nonexistent'], 'cannot read the kernel /nonexistent: ENOENT'],
       [['--add', 'bin=x'], '--add bin=x: use /GUEST/PATH=HOST_FILE'], [['--add', '/bin/x=/nonexistent'], 'cannot add /nonexistent: ENOENT'],
+      [['--add', '/bin/x=/dev/null'], 'cannot add /dev/null: not a file or directory'],
     ] as const) {
       const { status, stderr } = await ymir(['console', ...args]);
       expect(status).toBe(2);

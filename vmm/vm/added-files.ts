@@ -10,20 +10,35 @@ export interface AddedFile {
   readonly hostPath: string;
 }
 
-/** The entries for `added`, host modes kept (so executables stay executable), owned by root; throws the host's error. */
-export function addedEntries(added: readonly AddedFile[]): NewcEntry[] {
+/**
+ * The entries for `added`, host modes kept (so executables stay executable), owned by root; or
+ * what could not be added: an unreadable path, or one that is neither a file nor a directory.
+ */
+export function addedEntries(added: readonly AddedFile[]): NewcEntry[] | string {
   const entries: NewcEntry[] = [];
-  const walk = (guest: string, host: string): void => {
+  const walk = (guest: string, host: string): string | undefined => {
     const stat = statSync(host);
-    const name = guest.replace(/^\/+/, '');
-    const base = { name, uid: 0, gid: 0, rdevMajor: 0, rdevMinor: 0 };
-    if (stat.isDirectory()) {
-      entries.push({ ...base, mode: S_IFDIR | (stat.mode & 0o7777), data: new Uint8Array(0) });
-      for (const child of readdirSync(host).sort()) walk(`${guest}/${child}`, join(host, child));
-    } else if (stat.isFile()) {
+    const base = { name: guest.replace(/^\/+/, ''), uid: 0, gid: 0, rdevMajor: 0, rdevMinor: 0 };
+    if (stat.isFile()) {
       entries.push({ ...base, mode: S_IFREG | (stat.mode & 0o7777), data: readFileSync(host) });
+      return undefined;
     }
+    if (!stat.isDirectory()) return `cannot add ${host}: not a file or directory`;
+    entries.push({ ...base, mode: S_IFDIR | (stat.mode & 0o7777), data: new Uint8Array(0) });
+    for (const child of readdirSync(host).sort()) {
+      const refused = walk(`${guest}/${child}`, join(host, child));
+      if (refused !== undefined) return refused;
+    }
+    return undefined;
   };
-  for (const { guestPath, hostPath } of added) walk(guestPath.replace(/\/+$/, ''), hostPath);
+  try {
+    for (const { guestPath, hostPath } of added) {
+      const refused = walk(guestPath.replace(/\/+$/, ''), hostPath);
+      if (refused !== undefined) return refused;
+    }
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    return `cannot add ${path ?? 'a file'}: ${code ?? String(error)}`;
+  }
   return entries;
 }
