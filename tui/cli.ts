@@ -107,7 +107,7 @@ async function tuiCommand(options: VmOptions & { com2?: string }): Promise<numbe
     stdout.write(`ymir: VM ${describeStop(await hosted.shutdown(), signal)}\n`);
   }, async () => {
     const { runTui } = await import('./tui.js'); // Ink loads only for the TUI (yoga takes half a second)
-    tui = await runTui(hosted.vm, { stdin, stdout });
+    tui = await runTui(hosted.vm, { stdin, stdout, debug: hosted.debug });
     await tui.done;
     tui.close();
     const reason = await hosted.shutdown();

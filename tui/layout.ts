@@ -2,7 +2,7 @@
  * How the screen is divided at a given terminal size (pure, so tests can check every size).
  *
  * Wide screens (118 columns and 30 rows or more) put the console on the left with at least 80
- * columns, the registers and exits panes beside it and the log along the bottom. Anything
+ * columns, the registers, code and exits panes beside it and the log along the bottom. Anything
  * smaller stacks: the console takes the whole width (80 columns at 80x24, what a guest assumes of a
  * serial terminal) and one strip below it shows one side pane at a time — the focused one, or the
  * last one focused.
@@ -25,6 +25,7 @@ export type Layout =
     readonly sideColumns: number;
     /** Content rows inside each bordered pane. */
     readonly registerRows: number;
+    readonly codeRows: number;
     readonly exitRows: number;
     readonly logRows: number;
   }
@@ -48,11 +49,12 @@ export function layout(columns: number, rows: number): Layout {
     const sideColumns = Math.min(SIDE_MAX_COLUMNS, width - CONSOLE_MIN_COLUMNS);
     const logRows = height >= 50 ? 10 : height >= 40 ? 8 : 5;
     const top = height - CHROME_ROWS - (logRows + 2);
-    const sideContent = top - 4; // two bordered panes
-    const registerRows = Math.ceil(sideContent * 0.55);
+    const sideContent = top - 6; // three bordered panes
+    const codeRows = Math.min(10, Math.max(4, Math.round(sideContent * 0.3)));
+    const registerRows = Math.ceil((sideContent - codeRows) * 0.55);
     return {
       kind: 'side', columns: width, rows: height, consoleColumns: width - sideColumns, consoleRows: top - 1, sideColumns,
-      registerRows, exitRows: sideContent - registerRows, logRows,
+      registerRows, codeRows, exitRows: sideContent - codeRows - registerRows, logRows,
     };
   }
   const panes = height - CHROME_ROWS - 2; // the console's and the strip's title rows

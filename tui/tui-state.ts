@@ -6,21 +6,25 @@
  * rendered value would send an empty line and drop "help". Effects on the VM are returned, not run.
  */
 import type { Key } from 'ink';
+import { DisSyntax } from '../shell-protocol/constants.js';
 import type { LogLevel } from '../vmm/monitor-api.js';
 import { EXIT_SORT_KEYS, type ExitSortKey } from './exit-table.js';
 import { LEVELS } from './components/LogPane.js';
 import { keyBytes } from './keys.js';
 
-export type Focus = 'console' | 'registers' | 'exits' | 'log';
+export type Focus = 'console' | 'registers' | 'code' | 'exits' | 'log';
 export type SidePane = Exclude<Focus, 'console'>;
-const FOCUS_ORDER: readonly Focus[] = ['console', 'registers', 'exits', 'log'];
+const FOCUS_ORDER: readonly Focus[] = ['console', 'registers', 'code', 'exits', 'log'];
 export type ExitOrder = ExitSortKey | 'recent';
 const EXIT_ORDERS: readonly ExitOrder[] = ['recent', ...EXIT_SORT_KEYS];
 const HISTORY_LIMIT = 500;
 
 export type TuiEffect =
   | { readonly kind: 'send'; readonly text: string }
+  /** Stop the VM in the debugger, or let it go on. */
   | { readonly kind: 'toggle-pause' }
+  /** One instruction on the registers pane's vCPU (stopping the VM first if it runs). */
+  | { readonly kind: 'step' }
   | { readonly kind: 'quit' };
 
 /** Scroll positions of the side panes, in rows (the log's counted back from its newest). */
@@ -29,6 +33,7 @@ export interface PaneScroll {
   exits: number;
   log: number;
 }
+type ScrolledPane = keyof PaneScroll;
 
 /** What the key handling needs to know about the rest of the screen. */
 export interface TuiContext {
@@ -82,8 +87,12 @@ export class TuiState {
   level: LogLevel = 'info';
   scope: string | undefined = undefined;
   readonly scroll: PaneScroll = { registers: 0, exits: 0, log: 0 };
+  /** The code pane's syntax. */
+  syntax: DisSyntax = DisSyntax.ATT;
   /** Set when the VM stopped by itself: the next key quits. */
   stopped = false;
+  /** A one-line answer to the last key (why it did nothing), shown until the next key. */
+  notice: string | undefined = undefined;
 
   handleKey(input: string, key: Key, ctx: TuiContext): TuiEffect[] {
     // Keys that arrive in one read (tmux send-keys, a fast typist) come as one input: a Tab or a
@@ -92,6 +101,7 @@ export class TuiState {
       return input.split(CONTROL_KEYS).filter((part) => part !== '').flatMap((part) => this.handleKey(...controlKey(part, key), ctx));
     }
     if (this.stopped || (key.ctrl && input === 'q')) return [{ kind: 'quit' }];
+    this.notice = undefined;
     if (this.help) {
       this.help = false;
       return [];
@@ -136,6 +146,7 @@ export class TuiState {
       case 'c': return [{ kind: 'send', text: '\x03' }];
       case 'g': this.help = true; break;
       case 'p': return [{ kind: 'toggle-pause' }];
+      case 's': return [{ kind: 'step' }];
       case 'o': this.sort = cycle(EXIT_ORDERS, this.sort, 1); break;
       case 'x': this.exitsScope = this.exitsScope === 'all' ? 'vcpu' : 'all'; break;
       case 'v': this.vcpu = (this.vcpu + 1) % ctx.vcpus; break;
@@ -155,14 +166,16 @@ export class TuiState {
       this.setLine(this.recall < 0 ? '' : this.history[this.recall]!);
       return;
     }
-    const pane = this.focus;
+    if (this.focus === 'code') return; // the code pane follows RIP: nothing to scroll
+    const pane: ScrolledPane = this.focus;
     this.scroll[pane] = Math.min(ctx.scrollLimits[pane], Math.max(0, this.scroll[pane] + (pane === 'log' ? -step : step)));
   }
 
-  /** Left/Right in a side pane: the vCPU, the exit order, the log level (with Shift, the log scope). */
+  /** Left/Right in a side pane: the vCPU, the code's syntax, the exit order, the log level (with Shift, the log scope). */
   private across(step: number, shift: boolean, ctx: TuiContext): void {
     switch (this.focus) {
       case 'registers': this.vcpu = (this.vcpu + step + ctx.vcpus) % ctx.vcpus; return;
+      case 'code': this.syntax = this.syntax === DisSyntax.ATT ? DisSyntax.INTEL : DisSyntax.ATT; return;
       case 'exits': this.sort = cycle(EXIT_ORDERS, this.sort, step); return;
       case 'log':
         if (shift) this.scope = cycle([undefined, ...ctx.scopes], this.scope, step);

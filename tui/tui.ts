@@ -6,6 +6,7 @@ import { createElement } from 'react';
 import { render } from 'ink';
 import type { VmMonitor } from '../vmm/monitor-api.js';
 import { App } from './components/App.js';
+import type { TuiDebug } from './debug-control.js';
 import { FrameStdout, FrameWriter, type TerminalOutput } from './frame-writer.js';
 import { limitHeapGrowth } from './heap.js';
 
@@ -14,6 +15,8 @@ export interface TuiIo {
   readonly stdout: TerminalOutput & Partial<Pick<NodeJS.WriteStream, 'on' | 'off'>>;
   /** Told each frame's render time (the bench). */
   readonly onRender?: (renderMs: number) => void;
+  /** The VM's debugger, for the pause, step and continue keys and the code pane. */
+  readonly debug?: TuiDebug;
 }
 
 export interface RunningTui {
@@ -40,7 +43,7 @@ export function runTui(vm: VmMonitor, io: TuiIo): RunningTui {
   const done = new Promise<void>((resolve) => { quit = resolve; });
   vm.start();
   // Debug mode: Ink writes each whole frame to `frames` and leaves the terminal to the writer.
-  const app = render(createElement(App, { vm, onQuit: () => quit() }), {
+  const app = render(createElement(App, { vm, onQuit: () => quit(), ...(io.debug ? { debug: io.debug } : {}) }), {
     stdout: frames as unknown as NodeJS.WriteStream, stdin: io.stdin, debug: true, exitOnCtrlC: false, patchConsole: false,
     ...(io.onRender ? { onRender: ({ renderTime }: { renderTime: number }) => io.onRender!(renderTime) } : {}),
   });

@@ -5,8 +5,10 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { StopReason } from '../vmm/monitor-api.js';
+import { debuggerFor, existingDebugger } from '../vmm/debug/debugger.js';
 import { type GdbServer, startGdbServer } from '../vmm/debug/gdb-server.js';
 import { type Vm, VmConfigError, createVm } from '../vmm/vm.js';
+import type { TuiDebug } from './debug-control.js';
 import { defaultMonitorPath } from './monitor/discovery.js';
 import type { MonitorVmIdentity } from './monitor/protocol.js';
 import { MonitorServer } from './monitor/server.js';
@@ -47,10 +49,17 @@ export class OutputFile {
   }
 }
 
+/** HOST:PORT as a user types it (an IPv6 host in brackets). */
+function hostPort(address: { readonly host: string; readonly port: number }): string {
+  return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
 export interface HostedVm {
   readonly vm: Vm;
   readonly monitor: MonitorServer;
   readonly identity: MonitorVmIdentity;
+  /** The VM's debugger as the TUI's keys drive it. */
+  readonly debug: TuiDebug;
   /** Stops the VM (if it still runs) and the monitor; resolves with why the VM stopped. */
   shutdown(): Promise<StopReason>;
 }
@@ -64,7 +73,7 @@ export async function hostVm(options: VmOptions, mode: MonitorVmIdentity['mode']
   const gdbAddress = options.gdb ?? (options.gdbWait === true ? DEFAULT_GDB_ADDRESS : undefined);
   let gdb: GdbServer | undefined;
   if (gdbAddress !== undefined) {
-    const where = `${gdbAddress.host.includes(':') ? `[${gdbAddress.host}]` : gdbAddress.host}:${gdbAddress.port}`;
+    const where = hostPort(gdbAddress);
     try {
       gdb = await startGdbServer(vm, { ...gdbAddress, waitForDebugger: options.gdbWait === true });
     } catch (error) {
@@ -73,8 +82,13 @@ export async function hostVm(options: VmOptions, mode: MonitorVmIdentity['mode']
     }
     process.stderr.write(`ymir: gdb server on ${where}${options.gdbWait === true ? ', waiting for gdb' : ''}\n`);
   }
+  const debug: TuiDebug = {
+    attach: () => debuggerFor(vm),
+    current: () => existingDebugger(vm),
+    ...(gdb === undefined ? {} : { gdbAddress: hostPort(gdb.address) }),
+  };
   return {
-    vm, monitor, identity,
+    vm, monitor, identity, debug,
     async shutdown() {
       const reason = await vm.stop();
       await gdb?.close();

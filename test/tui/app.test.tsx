@@ -117,7 +117,7 @@ describe('the TUI app at different terminal sizes', () => {
       const text = screen.join('\n');
       // The guest's 80-column line is one row: no border or side pane takes columns from it.
       expect(screen.some((line) => line.startsWith(`${'w'.repeat(79)}.`))).toBe(true);
-      const titles = columns >= 118 ? ['vCPU 0/1', 'VM exits, all vCPUs, by recent', 'VMM log'] : ['VM exits, all vCPUs, by recent · Tab: registers, log'];
+      const titles = columns >= 118 ? ['vCPU 0/1', 'code AT&T', 'VM exits, all vCPUs, by recent', 'VMM log'] : ['VM exits, all vCPUs, by recent · Tab: registers, code, log'];
       for (const title of ['COM1 console', ...titles, 'VM running', '^Q quit']) expect(text).toContain(title);
       expect(text).toContain('~ # ymirsh');
       expect(text).toMatch(/CPUID\s+5/);
@@ -132,8 +132,11 @@ describe('the TUI app at different terminal sizes', () => {
     await tick(400);
     stdin.write('\t');
     await tick(100);
-    expect(plain(stdout.lastFrame)).toContain('vCPU 0/1 running CPL3 ←→ vCPU ↑↓ · Tab: exits, log');
+    expect(plain(stdout.lastFrame)).toContain('vCPU 0/1 running CPL3 ←→ vCPU ↑↓ · Tab: code, exits, log');
     expect(plain(stdout.lastFrame)).toMatch(/RIP +0000000000401000 RSP +0000000000000004 RFLAGS +0000000000000202/);
+    stdin.write('\t');
+    await tick(100);
+    expect(plain(stdout.lastFrame)).toMatch(/code AT&T · vCPU 0 ←→ · Tab: registers, exits, log ═+\n > 0000000000401000  00 01 +add %al,\(%rcx\)/);
     stdin.write('\t');
     await tick(50);
     stdin.write('\t');
@@ -143,7 +146,7 @@ describe('the TUI app at different terminal sizes', () => {
     expect(log).toMatch(/WARN +ept +\| refused write\n +\| at 0x1000/);
     stdin.write('\t'); // back to the console: the strip keeps the log
     await tick(100);
-    expect(plain(stdout.lastFrame)).toContain('VMM log ≥info · Tab: registers, exits');
+    expect(plain(stdout.lastFrame)).toContain('VMM log ≥info · Tab: registers, code, exits');
   });
 
   it('lists first the exits a command just caused, and says how many rows did not fit', async () => {

@@ -97,6 +97,7 @@ export function RegistersPane({ snapshot, cells, rows, width, scroll }: Register
   );
 }
 
-export function registersTitle(snapshot: RegisterSnapshot, vcpuCount: number, focused: boolean): string {
-  return `vCPU ${snapshot.vcpu}/${vcpuCount - 1} ${snapshot.state} CPL${snapshot.cpl}${focused ? ' ←→ vCPU ↑↓' : ''}`;
+/** `stopped`: the debugger holds the vCPU, whatever it was doing when it stopped. */
+export function registersTitle(snapshot: RegisterSnapshot, vcpuCount: number, focused: boolean, stopped = false): string {
+  return `vCPU ${snapshot.vcpu}/${vcpuCount - 1} ${stopped ? 'stopped' : snapshot.state} CPL${snapshot.cpl}${focused ? ' ←→ vCPU ↑↓' : ''}`;
 }

@@ -11,11 +11,16 @@ export interface StatusLineProps {
   readonly width: number;
   /** Set once the VM stopped by itself: what happened, shown instead of the keys. */
   readonly stopped?: string;
+  /** Set while the debugger holds the VM: who stopped it and why, shown instead of its state. */
+  readonly debugger?: string;
+  /** The answer to the last key (why it did nothing), shown alone until the next key. */
+  readonly notice?: string;
 }
 
 const STATE_COLOURS: Record<VmState, string> = { created: 'gray', running: 'green', paused: 'yellow', stopped: 'red' };
 
-const COOKED_KEYS = ['^G help', '^Q quit', 'Tab focus', '^T raw', '^P pause', '^O sort', '^X exits scope', 'PgUp/PgDn scroll'];
+const COOKED_KEYS = ['^G help', '^Q quit', 'Tab focus', '^T raw', '^P pause', '^S step', '^O sort', '^X exits scope', 'PgUp/PgDn scroll'];
+const STOPPED_KEYS = ['^P continue', '^S step', '^G help', '^Q quit', 'Tab focus'];
 const RAW_KEYS = ['^T cooked', '^Q quit', 'keys go to the guest'];
 
 /**
@@ -38,15 +43,17 @@ export function fittingKeys(keys: readonly string[], width: number): string {
   return out;
 }
 
-export function StatusLine({ state, uptime, exitRate, raw, width, stopped }: StatusLineProps) {
+export function StatusLine({ state, uptime, exitRate, raw, width, stopped, debugger: held, notice }: StatusLineProps) {
   if (stopped) {
     return <Text wrap="truncate"><Text inverse color="red">{` ${stopped} · press any key to exit `.slice(0, width)}</Text></Text>;
   }
-  const left = ` VM ${state} · up ${uptime} · ${compactNumber(exitRate)} exits/s `;
+  if (notice !== undefined) return <Text wrap="truncate"><Text inverse color="yellow">{` ${notice} `}</Text></Text>;
+  const left = held === undefined ? ` VM ${state} · up ${uptime} · ${compactNumber(exitRate)} exits/s ` : ` ${held} `;
+  const keys = raw ? RAW_KEYS : held === undefined ? COOKED_KEYS : STOPPED_KEYS;
   return (
     <Text wrap="truncate">
-      <Text inverse color={STATE_COLOURS[state]}>{left}</Text>
-      <Text color="gray"> {fittingKeys(raw ? RAW_KEYS : COOKED_KEYS, width - left.length - 1)}</Text>
+      <Text inverse color={held === undefined ? STATE_COLOURS[state] : 'magenta'}>{left}</Text>
+      <Text color="gray"> {fittingKeys(keys, width - left.length - 1)}</Text>
     </Text>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { RegisterSnapshot, VmView } from '../../vmm/monitor-api.js';
 import { useInterval } from './use-interval.js';
 
@@ -20,14 +20,16 @@ export function sameRegisters(a: RegisterSnapshot, b: RegisterSnapshot): boolean
 }
 
 /**
- * A vCPU's registers polled every `ms` (the caller remounts it, by key, to watch another vCPU). The
- * view changes only when a register did, so an idle vCPU costs no redraws.
+ * A vCPU's registers polled every `ms`, and at once whenever `refresh` changes (a debugger stop).
+ * The view changes only when a register did, so an idle vCPU costs no redraws.
  */
-export function useRegisters(vm: VmView, vcpu: number, ms = 250): RegistersView {
+export function useRegisters(vm: VmView, vcpu: number, refresh = 0, ms = 250): RegistersView {
   const [view, setView] = useState<RegistersView>(() => ({ current: vm.registers(vcpu), previous: undefined }));
-  useInterval(() => {
+  const poll = (): void => {
     const next = vm.registers(vcpu);
     setView((old) => (old.current.vcpu === vcpu && sameRegisters(next, old.current) ? old : { current: next, previous: old.current.vcpu === vcpu ? old.current : undefined }));
-  }, ms);
+  };
+  useInterval(poll, ms);
+  useEffect(poll, [refresh, vcpu]);
   return view;
 }

@@ -25,7 +25,7 @@
 import { DisSyntax, MAX_INSTRUCTION_BYTES } from '../../shell-protocol/constants.js';
 import type { DisValue } from '../../shell-protocol/ops.js';
 import { gpa } from '../hw/address.js';
-import { disassembleBytes } from '../services/disassemble.js';
+import { type Bitness, disassembleBytes } from '../services/disassemble.js';
 import { Attention } from '../hw/cpu.js';
 import { Cr0 } from '../hw/state.js';
 import type { StopReason } from '../monitor-api.js';
@@ -65,7 +65,7 @@ export interface DebugRegisters {
   readonly efer: bigint;
   readonly cpl: number;
   /** Code size: 16, 32 or 64. */
-  readonly mode: number;
+  readonly mode: Bitness;
 }
 
 /** Registers a debugger may write, by name. */
@@ -146,6 +146,8 @@ export class Debugger {
   /** Pages whose EPT permissions the watches took from, as last applied. */
   private denied = new Set<number>();
   private readonly listeners = new Set<(stop: DebugStop | undefined) => void>();
+  /** The address of the gdb that holds this debugger while it is connected: the TUI leaves its stops to it. */
+  client: string | undefined;
 
   constructor(readonly vm: Vm) {
     void vm.waitForStop().then((reason) => {
@@ -367,7 +369,7 @@ export class Debugger {
       es: Number(r(Reg.ES)), cs: Number(r(Reg.CS)), ss: Number(r(Reg.SS)), ds: Number(r(Reg.DS)), fs: Number(r(Reg.FS)), gs: Number(r(Reg.GS)),
       fsBase: r(Reg.FS_BASE), gsBase: r(Reg.GS_BASE),
       cr0: r(Reg.CR0), cr2: r(Reg.CR2), cr3: r(Reg.CR3), cr4: r(Reg.CR4), efer: r(Reg.EFER),
-      cpl: Number(r(Reg.CPL)), mode: Number(r(Reg.MODE)),
+      cpl: Number(r(Reg.CPL)), mode: Number(r(Reg.MODE)) as Bitness,
     };
   }
 
@@ -429,10 +431,14 @@ export class Debugger {
     }
   }
 
-  /** Disassemble `count` instructions at `address` as the guest's code is (breakpoints not shown). */
+  /**
+   * Disassemble `count` instructions at `address` as the guest's code is (breakpoints not shown),
+   * in the vCPU's code size.
+   */
   disassemble(vcpu: number, address: bigint, count: number, syntax: DisSyntax = DisSyntax.ATT): DisValue | undefined {
     if (!Number.isInteger(count) || count < 1 || count > 256) throw new DebugError('invalid', `bad instruction count ${count}`);
-    return disassembleBytes(this.readMemory(vcpu, address, count * MAX_INSTRUCTION_BYTES), { address: BigInt.asUintN(64, address), count, syntax });
+    const bytes = this.readMemory(vcpu, address, count * MAX_INSTRUCTION_BYTES);
+    return disassembleBytes(bytes, { address: BigInt.asUintN(64, address), count, syntax }, this.registers(vcpu).mode);
   }
 
   // --- breakpoints ------------------------------------------------------------------------------

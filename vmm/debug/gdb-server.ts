@@ -116,6 +116,7 @@ class Session {
 
   constructor(private readonly vm: Vm, private readonly dbg: Debugger, private readonly socket: Socket) {
     dbg.attach();
+    dbg.client = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.queue = dbg.interrupt().then((stop) => { this.stop = stop; }, () => undefined);
     socket.setNoDelay(true);
     socket.on('data', (bytes: Buffer) => this.receive(bytes));
@@ -129,6 +130,7 @@ class Session {
     this.closed = true;
     this.socket.destroy();
     await this.queue;
+    this.dbg.client = undefined;
     await this.dbg.detach().catch(() => undefined);
   }
 
@@ -342,6 +344,7 @@ class Session {
 
   private async detach(): Promise<Reply> {
     this.send('OK');
+    this.dbg.client = undefined;
     await this.dbg.detach();
     this.closed = true;
     this.socket.end();
@@ -350,6 +353,7 @@ class Session {
 
   private async kill(reply: boolean): Promise<Reply> {
     if (reply) this.send('OK');
+    this.dbg.client = undefined;
     this.closed = true;
     this.socket.end();
     await this.vm.stop();

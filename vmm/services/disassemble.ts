@@ -51,15 +51,18 @@ export function disassemble(space: AddressSpace, args: DisArgsValue): DisValue |
   return disassembleBytes(code.subarray(0, readable), args) ?? Status.EFAULT;
 }
 
+/** Code size of the code being decoded: a guest stopped in its 32-bit boot code is not decoded as 64-bit. */
+export type Bitness = 16 | 32 | 64;
+
 /**
  * Decode up to `args.count` instructions from `code`, the bytes at `args.address` (the debugger
  * reads them itself, with its breakpoints' original bytes); undefined when not even the first one
  * is whole.
  */
-export function disassembleBytes(code: Uint8Array, args: DisArgsValue): DisValue | undefined {
+export function disassembleBytes(code: Uint8Array, args: DisArgsValue, bitness: Bitness = 64): DisValue | undefined {
   if (code.length === 0) return undefined;
   const { Code, Decoder, DecoderError, DecoderOptions } = load();
-  const decoder = new Decoder(64, code, DecoderOptions.None);
+  const decoder = new Decoder(bitness, code, DecoderOptions.None);
   const format = formatter(args.syntax);
   const instructions: DisInsnValue[] = [];
   let next = args.address;
