@@ -80,7 +80,7 @@ describe('ymir, the TUI in a real terminal', () => {
     // later rows are a scroll away once it has focus.
     t.type('', 'Tab', ...Array<string>(20).fill('Down'));
     await t.waitFor((s) => panes(s).side.includes(`CR3     ${cr3}`), `CR3 ${cr3} in the registers pane`);
-    t.type('', 'Tab', 'Tab', 'Tab'); // focus back on the console
+    t.type('', 'Tab', 'Tab', 'Tab', 'Tab'); // focus back on the console
 
     t.type('exits', 'Enter');
     const afterExits = await t.waitFor(consoleHas('TOTAL'), 'the exit table');

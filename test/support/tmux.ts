@@ -44,6 +44,19 @@ export class TmuxTerminal {
     }
   }
 
+  /**
+   * As waitFor, for a screen that also stays the same for `stillMs`: a capture can fall between
+   * two rows of one redraw, and a screen read half old, half new would tell of a state never shown.
+   */
+  async waitForStill(match: (screen: string) => boolean, what: string, timeoutMs = 20_000, stillMs = 200): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = await this.waitFor(match, what, Math.max(0, deadline - Date.now()));
+      await new Promise((resolve) => setTimeout(resolve, stillMs));
+      if (this.screen() === screen) return screen;
+    }
+  }
+
   kill(): void {
     try {
       tmux('kill-session', '-t', this.name);

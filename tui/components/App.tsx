@@ -53,12 +53,15 @@ export function App({ vm, onQuit, debug }: AppProps) {
   const log = useVmmLog(vm);
   const [, setRendered] = useState(0);
   const rerender = (): void => setRendered((n) => n + 1);
-  // A stop shows the vCPU that stopped, and the code pane where only one side pane fits.
-  const onDebugStop = useCallback((stop: DebugStop) => {
-    if (stop.kind !== 'vm-stopped' && stop.kind !== 'interrupt') ui.vcpu = stop.vcpu;
-    if (stop.kind !== 'vm-stopped') ui.strip = 'code';
+  // A stop shows the vCPU that stopped, and the code pane where only one side pane fits; a notice
+  // about the debugger's last state is stale once it changed.
+  const onDebugChange = useCallback((stop: DebugStop | undefined) => {
+    ui.notice = undefined;
+    if (stop === undefined || stop.kind === 'vm-stopped') return;
+    if (stop.kind !== 'interrupt') ui.vcpu = stop.vcpu;
+    ui.strip = 'code';
   }, [ui]);
-  const { dbg, generation } = useDebugger(debug, onDebugStop);
+  const { dbg, generation } = useDebugger(debug, onDebugChange);
   const registers = useRegisters(vm, ui.vcpu, generation);
   const [stopped, setStopped] = useState<StopReason | undefined>(undefined);
   const [uptime, setUptime] = useState(() => uptimeLabel(vm.uptimeMs()));

@@ -10,9 +10,9 @@ export interface DebuggerView {
 
 /**
  * The VM's debugger, once there is one (the TUI's first pause or `--gdb` makes it), followed through
- * its stops and resumes; `onStop` hears of each stop.
+ * its stops and resumes; `onChange` hears of each stop (a DebugStop) and resume (undefined).
  */
-export function useDebugger(debug: TuiDebug | undefined, onStop: (stop: DebugStop) => void): DebuggerView {
+export function useDebugger(debug: TuiDebug | undefined, onChange: (stop: DebugStop | undefined) => void): DebuggerView {
   const dbg = debug?.current();
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
@@ -20,10 +20,10 @@ export function useDebugger(debug: TuiDebug | undefined, onStop: (stop: DebugSto
     // A stop may have come before this subscription: look once now.
     setGeneration((n) => n + 1);
     const stop = dbg.lastStop;
-    if (stop !== undefined) onStop(stop);
+    if (stop !== undefined) onChange(stop);
     return dbg.onChange((next) => {
       setGeneration((n) => n + 1);
-      if (next !== undefined) onStop(next);
+      onChange(next);
     });
   }, [dbg]);
   return { dbg, generation };
