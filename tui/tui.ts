@@ -36,6 +36,9 @@ export function runTui(vm: VmMonitor, io: TuiIo): RunningTui {
   // terminal (the caller checked), so a person is watching it.
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+  // A terminal that went away (its emulator closed: SIGHUP) fails every write with EIO; with
+  // nothing left to draw on, the TUI still has to stop the VM and exit, not die on the error.
+  io.stdout.on?.('error', () => undefined);
   io.stdout.write(ENTER);
   const writer = new FrameWriter(io.stdout);
   const frames = new FrameStdout(io.stdout, writer);
