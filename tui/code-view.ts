@@ -9,6 +9,7 @@ import type { DisValue } from '../shell-protocol/ops.js';
 import { type Bitness, disassembleBytes } from '../vmm/services/disassemble.js';
 import type { RegisterSnapshot, VmDebug, VmView } from '../vmm/monitor-api.js';
 import type { TuiDebugger } from './debug-control.js';
+import type { Symbolizer } from './symbols.js';
 
 export interface CodeLine {
   readonly address: bigint;
@@ -25,6 +26,8 @@ export interface CodeView {
   /** Whether the code is the debugger's (the vCPU is stopped) or that of the last snapshot. */
   readonly stopped: boolean;
   readonly lines: readonly CodeLine[];
+  /** The function RIP is in, as `name+offset`, when the kernel's symbols know it. */
+  readonly symbol?: string;
   /** Why there are no lines. */
   readonly note?: string;
 }
@@ -77,6 +80,7 @@ function readMapped(debug: VmDebug, vcpu: number, address: bigint, length: numbe
 export interface CodeSource {
   readonly vm: VmView & { readonly debug: VmDebug };
   readonly debugger: TuiDebugger | undefined;
+  readonly symbols?: Symbolizer | undefined;
 }
 
 /** The code pane's view of `vcpu`: `rows` instructions around RIP in `syntax`. */
@@ -97,8 +101,10 @@ export function codeView(source: CodeSource, snapshot: RegisterSnapshot, syntax:
   if (start !== rip && !dis?.instructions.some((insn) => insn.address === rip)) dis = decode(rip);
   if (dis === undefined) return { ...base, lines: [], note: `no code mapped at 0x${rip.toString(16)}` };
   const breakpoints = new Set((source.debugger?.breakpoints() ?? []).filter((b) => b.kind === 'software' || b.kind === 'hardware').map((b) => b.address));
+  const symbol = source.symbols?.name(rip);
   return {
     ...base,
+    ...(symbol === undefined ? {} : { symbol }),
     lines: dis.instructions.map((insn) => ({
       address: insn.address, bytes: insn.bytes, text: insn.text, atRip: insn.address === rip, breakpoint: breakpoints.has(insn.address),
     })),
@@ -107,7 +113,7 @@ export function codeView(source: CodeSource, snapshot: RegisterSnapshot, syntax:
 
 /** Whether two views show the same thing (a re-decode of unchanged code costs no redraw). */
 export function sameCode(a: CodeView, b: CodeView): boolean {
-  if (a.vcpu !== b.vcpu || a.rip !== b.rip || a.syntax !== b.syntax || a.stopped !== b.stopped || a.note !== b.note || a.lines.length !== b.lines.length) return false;
+  if (a.vcpu !== b.vcpu || a.rip !== b.rip || a.symbol !== b.symbol || a.syntax !== b.syntax || a.stopped !== b.stopped || a.note !== b.note || a.lines.length !== b.lines.length) return false;
   return a.lines.every((line, i) => {
     const other = b.lines[i]!;
     return line.address === other.address && line.text === other.text && line.breakpoint === other.breakpoint && line.atRip === other.atRip;

@@ -4,6 +4,7 @@
  * intercepts #BP), or uses the one `--gdb` made; while a gdb is connected its stops are gdb's.
  */
 import type { DebugStop, Debugger } from '../vmm/debug/debugger.js';
+import type { Symbolizer } from './symbols.js';
 
 /** What the TUI uses of the debugger core (vmm/debug/debugger.ts), so tests can stand in for it. */
 export type TuiDebugger = Pick<
@@ -18,6 +19,8 @@ export interface TuiDebug {
   current(): TuiDebugger | undefined;
   /** Where a gdb server listens (`--gdb`), for the status line. */
   readonly gdbAddress?: string;
+  /** The kernel's function names, for the code pane. */
+  readonly symbols?: Symbolizer;
 }
 
 /** A stop in words, as the status line gives it. */

@@ -9,6 +9,7 @@ import { debuggerFor, existingDebugger } from '../vmm/debug/debugger.js';
 import { type GdbServer, startGdbServer } from '../vmm/debug/gdb-server.js';
 import { type Vm, VmConfigError, createVm } from '../vmm/vm.js';
 import type { TuiDebug } from './debug-control.js';
+import { kernelSymbols } from './symbols.js';
 import { defaultMonitorPath } from './monitor/discovery.js';
 import type { MonitorVmIdentity } from './monitor/protocol.js';
 import { MonitorServer } from './monitor/server.js';
@@ -82,10 +83,12 @@ export async function hostVm(options: VmOptions, mode: MonitorVmIdentity['mode']
     }
     process.stderr.write(`ymir: gdb server on ${where}${options.gdbWait === true ? ', waiting for gdb' : ''}\n`);
   }
+  const symbols = mode === 'tui' ? kernelSymbols(vm.config.kernel) : undefined;
   const debug: TuiDebug = {
     attach: () => debuggerFor(vm),
     current: () => existingDebugger(vm),
     ...(gdb === undefined ? {} : { gdbAddress: hostPort(gdb.address) }),
+    ...(symbols === undefined ? {} : { symbols }),
   };
   return {
     vm, monitor, identity, debug,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { buildWith } from '../../test/cpu/build.js';
 import { loadElf } from '../../test/cpu/load.js';
-import { parseElf64, symbol } from '../../test/support/elf.js';
+import { parseElf64, symbol } from '../../vmm/vm/elf.js';
 import { TestMachine } from '../../test/support/test-machine.js';
 import { PROGRAMS, WORKLOAD_CFLAGS, WORKLOAD_DIR, WORKLOAD_SOURCES, type WorkloadOptions, buildWorkload, defines } from './programs.js';
 

@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } fr
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Described, describeInstruction, supportedMnemonics } from '../../vmm/hw/decoder.js';
-import { EM_X86_64, SHF_EXECINSTR, parseElf64 } from '../support/elf.js';
+import { EM_X86_64, SHF_EXECINSTR, parseElf64 } from '../../vmm/vm/elf.js';
 import { iced, icedDescribed, mnemonicName } from './iced.js';
 import { DECODER_FILES, DECODER_INSTRUCTIONS_PER_FILE, TIMEOUT_MS } from './suite.js';
 

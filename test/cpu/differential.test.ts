@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Instruction } from 'iced-x86';
 import { describe, expect, it } from 'vitest';
 import { PROGRAMS, buildWorkload } from '../../bench/workload/programs.js';
-import { parseElf64, section } from '../support/elf.js';
+import { parseElf64, section } from '../../vmm/vm/elf.js';
 import { buildProgram } from './build.js';
 import { compareTrace } from './compare.js';
 import { generateCorpus } from './corpus.js';

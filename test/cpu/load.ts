@@ -3,7 +3,7 @@
  * PT_LOAD segment's pages mapped with its permissions (pages shared by two segments get the union),
  * the file bytes copied, the rest left zero.
  */
-import type { Elf64 } from '../support/elf.js';
+import type { Elf64 } from '../../vmm/vm/elf.js';
 import type { TestMachine } from '../support/test-machine.js';
 
 const PAGE = 4096n;

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Elf64, parseElf64, section, symbol } from '../support/elf.js';
+import { type Elf64, parseElf64, section, symbol } from '../../vmm/vm/elf.js';
 import { buildStepper } from './build.js';
 
 /** State indexes in a trace: the 16 GPRs in SDM order, then these. */

@@ -8,7 +8,7 @@ import { VmShared } from '../../vmm/shared.js';
 import { type Debugger, debuggerFor } from '../../vmm/debug/debugger.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
 import { testImage } from '../../scripts/build-image.js';
-import { parseElf64 } from '../support/elf.js';
+import { parseElf64 } from '../../vmm/vm/elf.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 let vm: Vm | undefined;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type GdbServer, startGdbServer } from '../../vmm/debug/gdb-server.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
 import { testImage } from '../../scripts/build-image.js';
-import { parseElf64 } from '../support/elf.js';
+import { parseElf64 } from '../../vmm/vm/elf.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 export interface Booted {

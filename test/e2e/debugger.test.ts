@@ -33,11 +33,12 @@ interface ListedInstruction {
 
 /**
  * The code pane's lines on a screen. Beside the console (a narrow pane) addresses are their low 32
- * bits, the title giving the high ones when they are not zero; below it (the strip, 80 columns or
+ * bits; below it (the strip, 80 columns or
  * more) they are whole and the bytes come before the text.
  */
 function codePane(screen: string): ListedInstruction[] {
-  const high = /code (?:AT&T|Intel)[^\n]*· high ([0-9a-f]+)/.exec(screen)?.[1];
+  // The high half is in the title, or (when the title names the function instead) in RIP's register row.
+  const high = /code (?:AT&T|Intel)[^\n]*· high ([0-9a-f]+)/.exec(screen)?.[1] ?? /RIP +([0-9a-f]{8})[0-9a-f]{8}/.exec(screen)?.[1];
   const listed: ListedInstruction[] = [];
   for (const line of screen.split('\n')) {
     const side = /[│║]([ *])([ >]) ([0-9a-f]{8})  (.*?) *[│║]$/.exec(line);

@@ -147,6 +147,9 @@ describe('the code view', () => {
     const high = { ...view, rip: 0xffffffff80002000n, lines: view.lines.map((l) => ({ ...l, address: l.address + 0xffffffff80000000n })) };
     expect(codeTitle(high, 38, false)).toBe('code AT&T · stopped · high ffffffff');
     expect(codeTitle(high, 80, true)).toBe('code AT&T · vCPU 0 stopped ←→');
+    // A function's name says where RIP is better than the high half of its address.
+    expect(codeTitle({ ...high, symbol: 'tty_read+36' }, 38, false)).toBe('code AT&T · stopped · tty_read+36');
+    expect(codeTitle({ ...high, symbol: 'tty_read+36' }, 80, false)).toBe('code AT&T · vCPU 0 stopped · tty_read+36');
   });
 });
 

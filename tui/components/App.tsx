@@ -81,7 +81,7 @@ export function App({ vm, onQuit, debug }: AppProps) {
     ? { registers: area.registerRows, code: area.codeRows, exits: area.exitRows, log: area.logRows }
     : { registers: area.stripRows, code: area.stripRows, exits: area.stripRows, log: area.stripRows };
   const sideWidth = area.kind === 'side' ? area.sideColumns - 2 : area.columns;
-  const code = useCode({ vm, debugger: dbg }, registers.current, ui.syntax, paneRows.code, generation);
+  const code = useCode({ vm, debugger: dbg, symbols: debug?.symbols }, registers.current, ui.syntax, paneRows.code, generation);
   const cells = registerCells(registers.current, registers.previous);
   const registerRowCount = registerLines(cells, sideWidth).length;
   const records = filterLog(log.records, ui.level, ui.scope);

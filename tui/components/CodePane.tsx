@@ -51,9 +51,11 @@ export function CodePane({ view, rows, width }: CodePaneProps) {
 
 export function codeTitle(view: CodeView, width: number, focused: boolean): string {
   const syntax = view.syntax === DisSyntax.ATT ? 'AT&T' : 'Intel';
-  // Low addresses need no word about their high half: eight digits are the whole address.
+  // Low addresses need no word about their high half: eight digits are the whole address. A
+  // function's name says more than the high half, and the registers pane above has RIP whole.
   const high32 = view.lines.length > 0 && shortAddresses(view, width) && high(view.rip) !== 0n ? ` · high ${high(view.rip).toString(16)}` : '';
+  const where = view.symbol === undefined ? high32 : ` · ${view.symbol}`;
   // A wide pane has room to name the vCPU (a narrow one sits under the registers pane, which does).
   const state = width >= FULL_ADDRESS_FROM ? ` · vCPU ${view.vcpu}${view.stopped ? ' stopped' : ''}` : view.stopped ? ' · stopped' : '';
-  return `code ${syntax}${state}${high32}${focused ? ' ←→' : ''}`;
+  return `code ${syntax}${state}${where}${focused ? ' ←→' : ''}`;
 }

@@ -20,5 +20,5 @@ export function useCode(source: CodeSource, snapshot: RegisterSnapshot, syntax: 
     }
     previous.current = view;
     return view;
-  }, [source.vm, source.debugger, snapshot, syntax, rows, generation]);
+  }, [source.vm, source.debugger, source.symbols, snapshot, syntax, rows, generation]);
 }

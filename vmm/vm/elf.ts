@@ -1,7 +1,7 @@
 /**
  * A minimal ELF64 reader for tests and tools: the entry point, PT_LOAD segments, sections and
- * symbols of an executable — enough to load a static program into a TestMachine or a guest, and for
- * the decoder check to walk the `.text` of real binaries. Field offsets are the System V gABI's
+ * symbols of an executable — enough to load a static program into a TestMachine or a guest, for
+ * the decoder check to walk the `.text` of real binaries, and for the TUI to name the function at RIP. Field offsets are the System V gABI's
  * (Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr, Elf64_Sym). A malformed file raises ElfError with the
  * offending offset, never a RangeError from a DataView.
  */
@@ -29,6 +29,13 @@ export interface Section {
   readonly data: Uint8Array;
 }
 
+/** An STT_FUNC symbol with its size: the code from `address` to `address + size` is its. */
+export interface FunctionSymbol {
+  readonly name: string;
+  readonly address: bigint;
+  readonly size: number;
+}
+
 export interface Elf64 {
   readonly entry: bigint;
   readonly machine: number;
@@ -36,11 +43,14 @@ export interface Elf64 {
   readonly segments: readonly Segment[];
   readonly sections: readonly Section[];
   readonly symbols: ReadonlyMap<string, bigint>;
+  /** Functions by address, lowest first. */
+  readonly functions: readonly FunctionSymbol[];
 }
 
 const PT_LOAD = 1;
 const SHT_SYMTAB = 2;
 const SHT_NOBITS = 8;
+const STT_FUNC = 2;
 export const EM_X86_64 = 62;
 export const SHF_EXECINSTR = 4n;
 
@@ -105,6 +115,7 @@ export function parseElf64(bytes: Uint8Array): Elf64 {
 
   const sections: Section[] = [];
   const symbols = new Map<string, bigint>();
+  const functions: FunctionSymbol[] = [];
   if (shnum > 0) {
     if (shentsize < 64) throw new ElfError(`section header entries of ${shentsize} bytes`);
     const table = slice(bytes, shoff, shnum * shentsize, 'section header table');
@@ -137,11 +148,15 @@ export function parseElf64(bytes: Uint8Array): Elf64 {
       const entsize = Number(s.entsize) || 24;
       for (let at = 0; at + 24 <= s.data.length; at += entsize) {
         const name = cString(strings, sym.getUint32(at, true));
-        if (name !== '' && !symbols.has(name)) symbols.set(name, sym.getBigUint64(at + 8, true));
+        const value = sym.getBigUint64(at + 8, true);
+        if (name !== '' && !symbols.has(name)) symbols.set(name, value);
+        const size = Number(sym.getBigUint64(at + 16, true));
+        if (name !== '' && (sym.getUint8(at + 4) & 0xf) === STT_FUNC && size > 0) functions.push({ name, address: value, size });
       }
     }
   }
-  return { entry, machine, type, segments, sections, symbols };
+  functions.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return { entry, machine, type, segments, sections, symbols, functions };
 }
 
 /** A symbol's address, or an ElfError naming it. */
