@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type GdbServer, startGdbServer } from '../../vmm/debug/gdb-server.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
 import { testImage } from '../../scripts/build-image.js';
+import { DEFAULT_KERNEL } from '../../vmm/vm/images.js';
 import { parseElf64 } from '../../vmm/vm/elf.js';
 import { GuestConsole } from '../support/guest-console.js';
 
@@ -19,10 +20,14 @@ export interface Booted {
   symbol(name: string): bigint;
 }
 
-/** A VM on `image` with a gdb server; with `wait`, stopped before its first instruction. */
+/**
+ * A VM on the test image `image` (or on the guest kernel and its initramfs, for 'kernel') with a
+ * gdb server; with `wait`, stopped before its first instruction.
+ */
 export async function bootWithServer(image: string, options: { vcpus?: number; wait?: boolean } = {}): Promise<Booted> {
-  const elf = testImage(image);
-  const vm = createVm({ vcpus: options.vcpus ?? 1, kernel: elf, initrd: '' });
+  const kernel = image === 'kernel';
+  const elf = kernel ? `${DEFAULT_KERNEL}.elf` : testImage(image);
+  const vm = createVm(kernel ? { vcpus: options.vcpus ?? 1 } : { vcpus: options.vcpus ?? 1, kernel: elf, initrd: '' });
   const console1 = new GuestConsole(vm.com1);
   const server = await startGdbServer(vm, { port: 0, waitForDebugger: options.wait === true });
   vm.start();

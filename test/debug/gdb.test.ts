@@ -54,6 +54,22 @@ describe('gdb against the VM', () => {
     expect(shown).toEqual(expected.map((i) => ({ address: i.address, text: i.text.replace(/\s+/g, ' ') })));
   });
 
+  it('stops at a higher-half kernel function set from the first instruction, before paging maps it', async () => {
+    for (const command of ['break kmain', 'hbreak kmain']) {
+      booted = await bootWithServer('kernel', { wait: true });
+      const { output } = await runGdb(booted, ['print/x $pc', 'print/x $cr0', command, 'continue', 'bt', 'print/x $pc', 'print/x $cr0']);
+      const [entryPc, entryCr0, stopPc, stopCr0] = printedValues(output);
+      expect(entryPc, output).toBe(booted.symbol('multiboot_entry'));
+      expect(entryCr0! & (1n << 31n)).toBe(0n); // paging off: kmain's page was mapped by no table
+      expect(output).toMatch(/^#0 +kmain \(/m);
+      expect(stopPc).toBe(booted.symbol('kmain'));
+      expect(stopCr0! & (1n << 31n)).not.toBe(0n);
+      await booted.server.close();
+      await booted.vm.stop();
+      booted = undefined;
+    }
+  });
+
   it('advances RIP by each instruction\'s length with stepi', async () => {
     const b = await boot();
     const { output } = await runGdb(b, ['break bump', 'continue', 'delete', 'print/x $pc', 'stepi', 'print/x $pc', 'stepi', 'print/x $pc', 'stepi', 'print/x $pc']);

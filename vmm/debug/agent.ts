@@ -13,6 +13,9 @@
  *   then reported, with RIP after it, as x86 reports data breakpoints; any other access to the page
  *   is completed the same way and not reported.
  * - MONITOR_TRAP_FLAG exits it asked for.
+ * - CR0 and CR4 writes while breakpoints wait for their address to be mapped (set before the guest
+ *   turned paging on): the write is the VMM's, then the vCPU reports MAPPING, so the debugger sets
+ *   them before the guest runs on.
  *
  * None of these exits is counted: the guest never sees the debugger in its exit counters. While a
  * step or a watched access is under way no interrupt is injected, so a step executes the
@@ -58,6 +61,8 @@ export class DebugAgent {
   private readonly lifted: number[] = [];
   /** The watch the instruction being completed touches (its index), or -1. */
   private pendingWatch = -1;
+  /** A paging change is to be reported once the CR write that made it is done. */
+  private mappingChanged = false;
   /** Instructions retired and RIP when the monitor trap flag was armed. */
   private armedRetired = 0;
   private armedRip = 0;
@@ -74,6 +79,7 @@ export class DebugAgent {
       case ExitReason.MONITOR_TRAP_FLAG: return this.onMonitorTrap();
       case ExitReason.EPT_VIOLATION: return this.onEptViolation();
       case ExitReason.EXTERNAL_INTERRUPT: return this.onKick();
+      case ExitReason.CR_ACCESS: return this.onControlRegister();
       default: return false;
     }
   }
@@ -108,8 +114,17 @@ export class DebugAgent {
     return true;
   }
 
+  /** The VMM handles the write; the trap after it reports the change (the write is done by then). */
+  private onControlRegister(): boolean {
+    if (this.area.unmappedBreakpoints > 0) {
+      this.mappingChanged = true;
+      this.arm();
+    }
+    return false;
+  }
+
   private onMonitorTrap(): boolean {
-    if (!this.stepping && this.lifted.length === 0 && !this.reinjecting) return false;
+    if (!this.stepping && this.lifted.length === 0 && !this.reinjecting && !this.mappingChanged) return false;
     const v = this.vmcs;
     // An exit taken inside the instruction (the watched page's own violation) ends the CPU's step
     // before the instruction ran: the trap stays armed for the instruction itself.
@@ -122,10 +137,13 @@ export class DebugAgent {
     const watch = this.pendingWatch;
     this.pendingWatch = -1;
     const stepped = this.stepping;
+    const mapping = this.mappingChanged;
     this.stepping = false;
+    this.mappingChanged = false;
     this.refresh();
     if (watch >= 0) this.report(WATCH_CAUSE[this.area.watch(watch).kind], watch);
     else if (stepped) this.report(Cause.STEP);
+    else if (mapping) this.report(Cause.MAPPING);
     return true;
   }
 
@@ -210,7 +228,7 @@ export class DebugAgent {
   }
 
   private refresh(): void {
-    const busy = this.stepping || this.lifted.length > 0 || this.reinjecting;
+    const busy = this.stepping || this.lifted.length > 0 || this.reinjecting || this.mappingChanged;
     this.vmcs.monitorTrapFlag = busy;
     this.holdsInterrupts = busy;
     this.engaged = this.attached || busy;

@@ -9,7 +9,8 @@
  *   thread while it is parked, taken back (the written ones) as it leaves.
  * - Breakpoints and watchpoints: the linear addresses of software breakpoints (a vCPU asks "is
  *   this INT3 the debugger's?") and the watch table (kind, start, length) it checks EPT
- *   violations against. Written by the main thread only while every vCPU is parked.
+ *   violations against, and how many breakpoints wait for their address to be mapped. Written by
+ *   the main thread only while every vCPU is parked.
  * - EPT: per page, the permissions the VMM grants (`eptBase`, from PROTECT) and the bits the
  *   debugger takes away for watchpoints (`eptDeny`); the page's EPT byte is base & ~deny.
  */
@@ -45,6 +46,11 @@ export const Cause = {
   WATCH_READ: 4,
   WATCH_ACCESS: 5,
   STEP: 6,
+  /**
+   * Paging changed (a CR0 or CR4 write) while breakpoints wait for their address to be mapped: the
+   * debugger sets the ones it now can and lets the VM go on, telling no one.
+   */
+  MAPPING: 7,
 } as const;
 export type Cause = (typeof Cause)[keyof typeof Cause];
 
@@ -68,6 +74,8 @@ const ATTACHED = 0;
 const EVENT = 1;
 const BREAKPOINT_COUNT = 2;
 const WATCH_COUNT = 3;
+/** Breakpoints set at addresses not mapped yet. */
+const UNMAPPED_COUNT = 4;
 const GLOBAL_WORDS = 8;
 // Per-vCPU words.
 const STATE = 0;
@@ -229,6 +237,14 @@ export class DebugArea {
     if (addresses.length > MAX_BREAKPOINTS) throw new RangeError(`at most ${MAX_BREAKPOINTS} software breakpoints`);
     this.floats.set(addresses, this.vcpus);
     Atomics.store(this.words, BREAKPOINT_COUNT, addresses.length);
+  }
+
+  /** Breakpoints waiting for their address to be mapped: a vCPU reports paging changes while there are any. */
+  get unmappedBreakpoints(): number {
+    return Atomics.load(this.words, UNMAPPED_COUNT);
+  }
+  set unmappedBreakpoints(count: number) {
+    Atomics.store(this.words, UNMAPPED_COUNT, count);
   }
 
   get watchCount(): number {

@@ -142,6 +142,11 @@ export class Debugger {
   private wakeInterrupt: () => void = () => undefined;
   private last: DebugStop | undefined;
   private readonly software = new Map<bigint, SoftwareBreakpoint>();
+  /**
+   * Breakpoints at addresses no page table maps yet (gdb's `break kernel_main` while the guest
+   * still runs with paging off): set as soon as a stop or a paging change finds them mapped.
+   */
+  private readonly unmapped = new Map<bigint, 'software' | 'hardware'>();
   private watches: WatchEntry[] = [];
   /** Pages whose EPT permissions the watches took from, as last applied. */
   private denied = new Set<number>();
@@ -242,6 +247,8 @@ export class Debugger {
     if (this.status === 'running') await this.interrupt();
     if (this.state !== 'stopped') return;
     for (const address of [...this.software.keys()]) this.removeBreakpoint('software', address, 1);
+    this.unmapped.clear();
+    this.vm.shared.debug.unmappedBreakpoints = 0;
     this.watches = [];
     this.applyWatches();
     this.vm.shared.debug.attached = false;
@@ -254,6 +261,15 @@ export class Debugger {
 
   /** Resume `vcpus` with `command`; resolves at the next stop. */
   private release(vcpus: readonly number[], command: number): Promise<DebugStop> {
+    this.resume(vcpus, command);
+    this.interruptRequested = false;
+    this.pending = this.waitForStop();
+    this.notify(undefined);
+    return this.pending;
+  }
+
+  /** Let `vcpus` go on with `command`, the guest's clock skipping the time they were stopped. */
+  private resume(vcpus: readonly number[], command: number): void {
     const { shared } = this.vm;
     const area = shared.debug;
     // The guest's clock skips the time every vCPU was stopped.
@@ -268,14 +284,10 @@ export class Debugger {
     }
     this.status = 'running';
     this.last = undefined;
-    this.interruptRequested = false;
-    this.pending = this.waitForStop();
     for (const v of vcpus) {
       area.setState(v, DebugState.RUNNING);
       area.command(v, command);
     }
-    this.notify(undefined);
-    return this.pending;
   }
 
   /** A stop another vCPU reported after the first (a step or a watched access): reported before running again. */
@@ -283,7 +295,8 @@ export class Debugger {
     const area = this.vm.shared.debug;
     for (let v = 0; v < this.vcpus; v++) {
       const cause = area.cause(v);
-      if (cause === Cause.NONE) continue;
+      if (cause === Cause.MAPPING) area.setCause(v, Cause.NONE); // this stop set what it could
+      if (cause === Cause.NONE || cause === Cause.MAPPING) continue;
       const stop = this.describe(v);
       area.setCause(v, Cause.NONE);
       this.last = stop;
@@ -294,6 +307,34 @@ export class Debugger {
   }
 
   private async waitForStop(): Promise<DebugStop> {
+    const area = this.vm.shared.debug;
+    for (;;) {
+      await this.untilParked();
+      const first = area.eventVcpu;
+      if (this.exited || first < 0 || area.cause(first) !== Cause.MAPPING || this.interruptRequested) break;
+      // Paging changed under breakpoints waiting for a mapping: set those it maps, go on unseen.
+      this.status = 'stopped';
+      this.setMappedBreakpoints();
+      area.setCause(first, Cause.NONE);
+      this.resume(Array.from({ length: this.vcpus }, (_, v) => v), Command.CONTINUE);
+    }
+    this.pending = undefined;
+    if (this.exited) return { kind: 'vm-stopped', reason: this.vmStop! };
+    const first = area.eventVcpu;
+    let stop: DebugStop;
+    if (first >= 0) {
+      stop = this.describe(first);
+      area.setCause(first, Cause.NONE);
+    } else stop = { kind: 'interrupt', vcpu: 0 };
+    this.status = 'stopped';
+    this.setMappedBreakpoints();
+    this.last = stop;
+    this.notify(stop);
+    return stop;
+  }
+
+  /** Until a vCPU reported a stop (or one was asked for) and every vCPU is parked, or the VM stopped. */
+  private async untilParked(): Promise<void> {
     const area = this.vm.shared.debug;
     const interrupted = new Promise<void>((resolve) => { this.wakeInterrupt = resolve; });
     while (area.eventVcpu < 0 && !this.interruptRequested && !this.exited) {
@@ -306,18 +347,16 @@ export class Debugger {
         if (wait.async) await wait.value;
       }
     }
-    this.pending = undefined;
-    if (this.exited) return { kind: 'vm-stopped', reason: this.vmStop! };
-    const first = area.eventVcpu;
-    let stop: DebugStop;
-    if (first >= 0) {
-      stop = this.describe(first);
-      area.setCause(first, Cause.NONE);
-    } else stop = { kind: 'interrupt', vcpu: 0 };
-    this.status = 'stopped';
-    this.last = stop;
-    this.notify(stop);
-    return stop;
+  }
+
+  /** Set the breakpoints waiting for a mapping that vCPU 0's page tables now map. */
+  private setMappedBreakpoints(): void {
+    for (const [address, kind] of this.unmapped) {
+      if (this.translate(0, address) === undefined) continue;
+      this.unmapped.delete(address);
+      this.addBreakpoint(kind, address, 1);
+    }
+    this.vm.shared.debug.unmappedBreakpoints = this.unmapped.size;
   }
 
   private describe(vcpu: number): DebugStop {
@@ -450,7 +489,7 @@ export class Debugger {
     if (kind === 'software') {
       if (this.software.has(address)) return;
       const physical = this.translate(vcpu, address);
-      if (physical === undefined) throw new DebugError('unmapped', `0x${address.toString(16)} is not mapped`);
+      if (physical === undefined) return this.addUnmapped('software', address);
       if (this.software.size >= 256) throw new DebugError('full', 'no room for another software breakpoint');
       const memory = this.vm.shared.memory;
       const original = memory.read8(gpa(physical));
@@ -468,6 +507,7 @@ export class Debugger {
     const space = this.space(vcpu);
     for (let at = address & ~0xfffn; at < address + BigInt(length); at += BigInt(PAGE)) {
       const physical = translateLinear(space, at);
+      if (physical === undefined && kind === 'hardware') return this.addUnmapped('hardware', address);
       if (physical === undefined) throw new DebugError('unmapped', `0x${BigInt.asUintN(64, at).toString(16)} is not mapped`);
       pages.push(Math.floor(physical / PAGE));
     }
@@ -475,10 +515,26 @@ export class Debugger {
     this.applyWatches();
   }
 
+  /**
+   * A breakpoint at an address no page maps yet: kept until one does (QEMU's gdbstub matches a
+   * breakpoint by the address of each instruction; this one needs the page to patch or to watch).
+   * Data watchpoints are refused instead: a guest maps its data long after gdb could watch it.
+   */
+  private addUnmapped(kind: 'software' | 'hardware', address: bigint): void {
+    if (this.unmapped.size >= MAX_WATCHES) throw new DebugError('full', `at most ${MAX_WATCHES} breakpoints waiting for their address to be mapped`);
+    this.unmapped.set(address, kind);
+    this.vm.shared.debug.unmappedBreakpoints = this.unmapped.size;
+  }
+
   /** Remove a breakpoint; false when there was none like it. */
   removeBreakpoint(kind: BreakpointKind, address: bigint, length: number): boolean {
     this.assertStopped();
     address = BigInt.asUintN(64, address);
+    if ((kind === 'software' || kind === 'hardware') && this.unmapped.get(address) === kind) {
+      this.unmapped.delete(address);
+      this.vm.shared.debug.unmappedBreakpoints = this.unmapped.size;
+      return true;
+    }
     if (kind === 'software') {
       const bp = this.software.get(address);
       if (!bp) return false;
@@ -502,6 +558,7 @@ export class Debugger {
     const kinds: Record<WatchKind, BreakpointKind> = { [WatchKind.EXECUTE]: 'hardware', [WatchKind.WRITE]: 'write', [WatchKind.READ]: 'read', [WatchKind.ACCESS]: 'access' };
     return [
       ...[...this.software.keys()].map((address) => ({ kind: 'software' as const, address, length: 1 })),
+      ...[...this.unmapped].map(([address, kind]) => ({ kind, address, length: 1 })),
       ...this.watches.map((w) => ({ kind: kinds[w.kind], address: w.address, length: w.length })),
     ];
   }
