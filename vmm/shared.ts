@@ -55,13 +55,42 @@ export const StopKind = { NONE: 0, DEBUG_EXIT: 1, TRIPLE_FAULT: 2, UNHANDLED_EXI
 export const RunStateCode = { NOT_STARTED: 0, RUNNING: 1, HALTED: 2, STOPPED: 3 } as const;
 export const RUN_STATES: readonly VcpuRunState[] = ['not-started', 'running', 'halted', 'stopped'];
 
-/** Register snapshot slots (u64 each), written under the per-vCPU sequence lock. */
+/**
+ * Register snapshot slots (u64 each), written under the per-vCPU sequence lock. A slot shown as
+ * [a, b] holds two u32 words, a in its low half. The part from SEGMENTS on is the full state the
+ * monitor shows (vcpu/published-state.ts writes and reads it).
+ */
 export const Snap = {
   GPRS: 0, RIP: 16, RFLAGS: 17, CR0: 18, CR2: 19, CR3: 20, CR4: 21, EFER: 22, FS_BASE: 23,
   GS_BASE: 24, SELECTORS_LOW: 25, SELECTORS_HIGH: 26, CPL: 27, RUN_STATE: 28, LAST_EXIT: 29,
   SEQUENCE: 30,
+  /** Per segment register in Seg order, SEGMENT_SLOTS slots: base, [limit, access rights], [selector, 0]. */
+  SEGMENTS: 32,
+  GDTR_BASE: 56, IDTR_BASE: 57,
+  /** [GDTR limit, IDTR limit] */
+  TABLE_LIMITS: 58,
+  KERNEL_GS_BASE: 59,
+  /** DR0..DR3, DR6, DR7. */
+  DEBUG_REGISTERS: 60,
+  TSC_OFFSET: 66,
+  /** [pin-based, primary processor-based], [secondary processor-based, exception bitmap] controls. */
+  CONTROLS: 67, CONTROLS2: 68,
+  /** [CR0, CR4] guest/host masks, then read shadows. */
+  CR_MASKS: 69, CR_SHADOWS: 70,
+  EXIT_QUALIFICATION: 71, GUEST_LINEAR_ADDRESS: 72, GUEST_PHYSICAL_ADDRESS: 73,
+  /** [length, information] of the exiting instruction. */
+  EXIT_INSTRUCTION: 74,
+  /** [information, error code] of the exit's event, the event being delivered, the event to inject. */
+  EXIT_INTERRUPTION: 75, IDT_VECTORING: 76, ENTRY_INTERRUPTION: 77,
+  /** [interruptibility state, activity state], [VM-entry instruction length, CR8]. */
+  GUEST_STATE: 78, ENTRY_LENGTH_CR8: 79,
+  /** [ID, TPR], [PPR, LVT timer], [initial count, current count], [divide configuration, 0], IRR (4 slots), ISR (4 slots). */
+  LAPIC: 80,
+  /** [CR0, CR4] as in force, with the bits the VMM owns (CR0/CR4 above are what the guest reads). */
+  CR_IN_FORCE: 92,
 } as const;
-export const SNAPSHOT_SLOTS = 32;
+export const SEGMENT_SLOTS = 3;
+export const SNAPSHOT_SLOTS = 96;
 
 /** Write-protected ranges: [gpa, length, violations] u64 triples after a count. */
 export const MAX_RANGES = 64;
@@ -304,29 +333,38 @@ export class VmShared {
 
   /** The newest consistent register snapshot of a vCPU (retry while its writer is inside the lock). */
   readSnapshot(vcpu: number): RegisterSnapshot {
+    return this.decodeSnapshot(vcpu, this.readSnapshotSlots(vcpu));
+  }
+
+  /** A consistent copy of a vCPU's snapshot slots (Snap), for readers of the full state. */
+  readSnapshotSlots(vcpu: number): BigUint64Array {
     const base = vcpu * SNAPSHOT_SLOTS;
     for (;;) {
       const before = Atomics.load(this.snapshotLocks, vcpu);
       if ((before & 1) !== 0) continue;
       const copy = this.snapshots.slice(base, base + SNAPSHOT_SLOTS);
-      if (Atomics.load(this.snapshotLocks, vcpu) !== before) continue;
-      const low = copy[Snap.SELECTORS_LOW]!;
-      const high = copy[Snap.SELECTORS_HIGH]!;
-      const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
-      const now = Atomics.load(this.control, this.runStateIndex(vcpu));
-      return {
-        vcpu,
-        sequence: copy[Snap.SEQUENCE]!,
-        state: RUN_STATES[now === RunStateCode.STOPPED ? now : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
-        lastExitReason: Number(copy[Snap.LAST_EXIT]!),
-        gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
-        rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
-        cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
-        cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
-        fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
-        cpl: copy[Snap.CPL] === 3n ? 3 : 0,
-      };
+      if (Atomics.load(this.snapshotLocks, vcpu) === before) return copy;
     }
+  }
+
+  /** The register snapshot in a copy of a vCPU's slots. */
+  decodeSnapshot(vcpu: number, copy: BigUint64Array): RegisterSnapshot {
+    const low = copy[Snap.SELECTORS_LOW]!;
+    const high = copy[Snap.SELECTORS_HIGH]!;
+    const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
+    const now = Atomics.load(this.control, this.runStateIndex(vcpu));
+    return {
+      vcpu,
+      sequence: copy[Snap.SEQUENCE]!,
+      state: RUN_STATES[now === RunStateCode.STOPPED ? now : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
+      lastExitReason: Number(copy[Snap.LAST_EXIT]!),
+      gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
+      rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
+      cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
+      cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
+      fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
+      cpl: copy[Snap.CPL] === 3n ? 3 : 0,
+    };
   }
 }
 

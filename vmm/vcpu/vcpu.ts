@@ -14,6 +14,7 @@ import { DebugAgent } from '../debug/agent.js';
 import type { VmmLog } from '../log.js';
 import type { StopReason } from '../monitor-api.js';
 import { Control, RunStateCode, Snap, SNAPSHOT_SLOTS, StopKind, type VmShared } from '../shared.js';
+import { publishFullState } from './published-state.js';
 
 export interface VcpuConfig {
   readonly stealth: boolean;
@@ -44,6 +45,8 @@ export class Vcpu {
   /** The debugger's side on this vCPU (vmm/debug/agent.ts). */
   readonly debug: DebugAgent;
   private snapshotSequence = 0;
+  /** In HLT: the activity state the snapshot shows. */
+  private halted = false;
   /** The snapshot area as 32-bit words: GPRs are published as halves, without BigInt. */
   private readonly snapshotWords: Int32Array;
 
@@ -124,6 +127,7 @@ export class Vcpu {
     s[base + Snap.CPL] = BigInt(c.cpl);
     s[base + Snap.RUN_STATE] = BigInt(Atomics.load(shared.control, shared.runStateIndex(this.index)));
     s[base + Snap.LAST_EXIT] = BigInt(this.vmcs.exitReason);
+    publishFullState(s, w, base, c, this.vmcs, this.lapic, this.halted);
     s[base + Snap.SEQUENCE] = BigInt(++this.snapshotSequence);
     Atomics.add(lock, this.index, 1);
   }
@@ -213,6 +217,7 @@ export class Vcpu {
     const shared = this.shared;
     const index = shared.attentionIndex(this.index);
     this.setRunState(RunStateCode.HALTED);
+    this.halted = true;
     this.publishSnapshot();
     for (;;) {
       this.serviceAttention();
@@ -223,6 +228,7 @@ export class Vcpu {
       const timeout = Number.isFinite(deadline) ? Math.max(0, (deadline - this.nowNs()) / 1e6) : undefined;
       Atomics.wait(shared.control, index, 0, timeout);
     }
+    this.halted = false;
     this.setRunState(RunStateCode.RUNNING);
   }
 }
