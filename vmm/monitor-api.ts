@@ -216,16 +216,21 @@ export interface LapicState {
   readonly timerDivide: number;
 }
 
-/** One VM exit as kvm's kvm_exit tracepoint records it, with the time the VMM took to handle it. */
+/**
+ * One VM exit as kvm's kvm_exit tracepoint records it, with the time the VMM took to handle it.
+ * Every exit is recorded; exits are timed from the first `exitTrace` call on (reading the clock
+ * twice per exit costs as much as an exit on some hosts), so older records have no times.
+ */
 export interface ExitTraceRecord {
   readonly vcpu: number;
   readonly reason: number;
   readonly qualification: bigint;
+  /** RIP at the exit (before the VMM stepped past the instruction). */
   readonly rip: bigint;
-  /** Nanoseconds from the exit to the next VM entry. */
-  readonly handlingNs: number;
-  /** Milliseconds since VM start. */
-  readonly timeMs: number;
+  /** Nanoseconds from the exit to the next VM entry (for HLT, the time halted too). */
+  readonly handlingNs?: number;
+  /** Milliseconds since VM start, at the exit. */
+  readonly timeMs?: number;
 }
 
 /** Exits of one I/O port or MSR (perf kvm stat's breakdowns). */

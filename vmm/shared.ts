@@ -16,6 +16,7 @@ import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
 import type { RegisterSnapshot, VcpuRunState } from './monitor-api.js';
 import { DebugArea, type DebugAreaHandles } from './debug/area.js';
+import { ExitStats, type ExitStatsHandles } from './exit-stats.js';
 
 /** Control word slots. Per-vCPU words follow at CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS. */
 export const Control = {
@@ -31,6 +32,11 @@ export const Control = {
   SHARED_PAGE: 5,
   /** The shared page's `sequence`: bumped whenever the counters restart (STATS_RESET). */
   SHARED_SEQUENCE: 6,
+  /**
+   * 1 once the monitor asked for the exit trace: from then on each exit reads the clock twice for
+   * its trace record's time and handling time (a clock read costs as much as a whole exit on some hosts).
+   */
+  EXIT_TIMING: 7,
 } as const;
 const CONTROL_PER_VCPU = 8;
 const PER_VCPU_WORDS = 8;
@@ -116,6 +122,8 @@ export interface VmSharedHandles {
   readonly epoch: SharedArrayBuffer;
   /** The debugger's requests, responses and watch pages (vmm/debug/area.ts). */
   readonly debug: DebugAreaHandles;
+  /** The exit trace and the port and MSR breakdowns (exit-stats.ts). */
+  readonly exitStats: ExitStatsHandles;
 }
 
 export const SERIAL_TX_CAPACITY = 1 << 16;
@@ -143,6 +151,7 @@ export class VmShared {
   readonly log: LogRing;
   readonly epoch: Float64Array;
   readonly debug: DebugArea;
+  readonly exitStats: ExitStats;
 
   static create(vcpus: number, memoryBytes: number): VmShared {
     const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
@@ -165,6 +174,7 @@ export class VmShared {
       log: LogRing.create(LOG_SLOTS).handle,
       epoch: sab(8),
       debug: DebugArea.create(vcpus, memoryBytes).handles,
+      exitStats: ExitStats.create(vcpus).handles,
     });
   }
 
@@ -187,6 +197,7 @@ export class VmShared {
     this.log = new LogRing(handles.log);
     this.epoch = new Float64Array(handles.epoch);
     this.debug = new DebugArea(handles.debug);
+    this.exitStats = new ExitStats(handles.exitStats);
   }
 
   /** Run `body` holding the lock that orders every EPT change (PROTECT's table, the debugger's watched pages). */
@@ -214,8 +225,13 @@ export class VmShared {
 
   /** Milliseconds since VM start, on any thread. */
   uptimeMs(): number {
+    return this.uptimeAt(performance.now());
+  }
+
+  /** Milliseconds since VM start at `now`, a performance.now() of this thread. */
+  uptimeAt(now: number): number {
     const start = this.epoch[0]!;
-    return start === 0 ? 0 : performance.timeOrigin + performance.now() - start;
+    return start === 0 ? 0 : performance.timeOrigin + now - start;
   }
 
   attentionIndex(vcpu: number): number {

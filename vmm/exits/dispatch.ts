@@ -9,6 +9,7 @@ import { hex } from '../hw/address.js';
 import type { ExitHandler } from '../hw/cpu.js';
 import { Vector } from '../hw/state.js';
 import type { ProtectedRanges } from '../ept.js';
+import { Control } from '../shared.js';
 import type { Vcpu } from '../vcpu/vcpu.js';
 import { handleCpuid } from './cpuid.js';
 import { handleCrAccess } from './cr.js';
@@ -34,7 +35,27 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
     vcpu.prepareEntry();
     return;
   }
-  vcpu.shared.countExit(vcpu.index, reason);
+  const shared = vcpu.shared;
+  shared.countExit(vcpu.index, reason);
+  const qualification = v.exitQualification;
+  const rip = v.guestRipNumber;
+  // Plain read: the monitor's switching timing on may take effect an exit late.
+  const timed = shared.control[Control.EXIT_TIMING] !== 0;
+  const started = timed ? performance.now() : 0;
+  try {
+    dispatch(vcpu, sub, reason);
+    vcpu.serviceAttention();
+    vcpu.prepareEntry();
+  } finally {
+    // Also for the exit that stops the VM (a triple fault, an unhandled exit): the last one traced.
+    const stats = shared.exitStats;
+    if (timed) stats.recordExit(vcpu.index, reason, qualification, rip, (performance.now() - started) * 1e6, shared.uptimeAt(started));
+    else stats.recordExit(vcpu.index, reason, qualification, rip, Number.NaN, Number.NaN);
+  }
+}
+
+function dispatch(vcpu: Vcpu, sub: ExitSubsystems, reason: number): void {
+  const v = vcpu.vmcs;
   switch (reason) {
     case ExitReason.CPUID: handleCpuid(vcpu); break;
     case ExitReason.IO_INSTRUCTION: handleIo(vcpu, sub.ports); break;
@@ -65,8 +86,6 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
     default:
       vcpu.abortUnhandled();
   }
-  vcpu.serviceAttention();
-  vcpu.prepareEntry();
 }
 
 /** The exit handler object the CPU calls ("host RIP"). */
