@@ -65,6 +65,9 @@ function dispatch(vcpu: Vcpu, sub: ExitSubsystems, reason: number): void {
     case ExitReason.VMCALL: sub.vmcalls.handle(vcpu); break;
     case ExitReason.HLT:
       v.advanceRip();
+      // HLT has completed, so the shadow of an STI before it (`sti; hlt`) is over, as KVM clears
+      // it when it skips an instruction: what wakes the vCPU is delivered after the HLT.
+      v.state.interruptShadow = false;
       vcpu.halt();
       break;
     case ExitReason.EXTERNAL_INTERRUPT: break; // a host kick: serviced below

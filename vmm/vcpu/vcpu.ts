@@ -7,7 +7,7 @@ import { ExitReason, exitReasonName } from '../../shell-protocol/exit-reasons.js
 import { hex } from '../hw/address.js';
 import { Attention, type Cpu } from '../hw/cpu.js';
 import { readRflags } from '../hw/flags.js';
-import { Flag, Seg } from '../hw/state.js';
+import { Flag, Seg, Vector } from '../hw/state.js';
 import { EventType, type Vmcs } from '../hw/vmcs.js';
 import { Lapic } from '../devices/lapic.js';
 import { DebugAgent } from '../debug/agent.js';
@@ -47,6 +47,8 @@ export class Vcpu {
   private snapshotSequence = 0;
   /** In HLT: the activity state the snapshot shows. */
   private halted = false;
+  /** An NMI taken from the shared count (IPIs with NMI delivery, the monitor's `nmi`) and not yet injected. */
+  private nmiPending = false;
   /** The snapshot area as 32-bit words: GPRs are published as halves, without BigInt. */
   private readonly snapshotWords: Int32Array;
 
@@ -161,6 +163,8 @@ export class Vcpu {
       if ((bits & Attention.IPI) !== 0) {
         Atomics.and(shared.control, index, ~Attention.IPI);
         this.lapic.collectIpis();
+        // The NMI latch holds one: NMIs that arrive while one is pending are lost (SDM Vol.3A 6.7.1).
+        if (Atomics.exchange(shared.control, shared.nmiIndex(this.index), 0) !== 0) this.nmiPending = true;
       }
       if ((bits & Attention.DEBUG) !== 0) this.debug.stopHere();
       if ((bits & Attention.PAUSE) !== 0) {
@@ -173,8 +177,9 @@ export class Vcpu {
   }
 
   /**
-   * Before VM entry: inject the interrupt the guest can take now (or ask for an interrupt-window
-   * exit), and re-arm the preemption timer when the APIC timer changed or the last one fired.
+   * Before VM entry: inject an NMI or the interrupt the guest can take now (or ask for an
+   * interrupt-window exit), and re-arm the preemption timer when the APIC timer changed or the
+   * last one fired.
    */
   prepareEntry(): void {
     const lapic = this.lapic;
@@ -183,6 +188,13 @@ export class Vcpu {
     if (vmcs.injectionPending) return;
     if (this.debug.holdsInterrupts) {
       vmcs.interruptWindowExiting = false;
+      return;
+    }
+    // An NMI goes before any interrupt; blocked (by an NMI handler not yet at its IRET, or an
+    // STI/MOV SS shadow) it waits for a later entry, as the model has no NMI-window exiting.
+    if (this.nmiPending && !this.cpu.nmiBlocked && !this.cpu.interruptShadow) {
+      this.nmiPending = false;
+      vmcs.inject(Vector.NMI, EventType.NMI);
       return;
     }
     const pending = lapic.pendingInterrupt();
@@ -223,7 +235,9 @@ export class Vcpu {
       this.serviceAttention();
       this.lapic.checkTimer();
       // HLT ends with an interrupt only if the guest can take it: with IF clear it sleeps on.
+      // An NMI ends it whatever IF says, unless NMIs are blocked.
       if ((this.cpu.flags & Flag.IF) !== 0 && this.lapic.pendingInterrupt() !== -1) break;
+      if (this.nmiPending && !this.cpu.nmiBlocked) break;
       const deadline = this.lapic.deadline;
       const timeout = Number.isFinite(deadline) ? Math.max(0, (deadline - this.nowNs()) / 1e6) : undefined;
       Atomics.wait(shared.control, index, 0, timeout);
