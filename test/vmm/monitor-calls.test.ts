@@ -3,12 +3,14 @@
  * (guest/kernel: gdt.c, trap.c, vm.c, apic.c, layout.h): segment caches and descriptor tables,
  * the VMCS view, page mappings, the local APIC, disassembly, memory writes the guest then sees,
  * the exit trace and the port and MSR breakdowns, NMI injection — while the guest runs, is
- * paused, and spins at CPL 3.
+ * paused, and spins at CPL 3; and that the debugger's own exits stay out of the counts and trace.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_REASON_COUNT, ExitReason } from '../../shell-protocol/exit-reasons.js';
+import { testImage } from '../../scripts/build-image.js';
 import { Hmp } from '../../tui/monitor/hmp.js';
+import { debuggerFor } from '../../vmm/debug/debugger.js';
 import { SegAttr } from '../../vmm/hw/state.js';
 import { TRACE_ENTRIES } from '../../vmm/exit-stats.js';
 import { type AccessBreakdownRow, type PageMapping, PageMappingFlags } from '../../vmm/monitor-api.js';
@@ -315,4 +317,30 @@ describe('the monitor calls on the guest kernel', () => {
     expect(await hmp.execute('nmi')).toBe('');
     await console1.waitFor('Uhhuh. NMI received on CPU 0', 10_000, from);
   }, 20_000);
+});
+
+describe('the monitor and the debugger', () => {
+  it('neither counts nor traces the debugger\'s own exits (its stops, steps and breakpoints)', async () => {
+    const image = testImage('debug-loop');
+    const loop = parseElf64(readFileSync(image)).symbols;
+    const debugged = createVm({ vcpus: 1, kernel: image, initrd: '' });
+    try {
+      const console2 = new GuestConsole(debugged.com1);
+      debugged.start();
+      await console2.waitFor('debug-loop up\n');
+      const dbg = debuggerFor(debugged);
+      await dbg.interrupt();
+      for (let n = 0; n < 20; n++) expect(await dbg.step(0)).toEqual({ kind: 'step', vcpu: 0 });
+      dbg.addBreakpoint('software', loop.get('bump')!, 1);
+      expect((await dbg.continue()).kind).toBe('breakpoint');
+      const counts = debugged.exitCounts(0);
+      const reasons = new Set(debugged.debug.exitTrace(0, TRACE_ENTRIES).map((r) => r.reason));
+      for (const reason of [ExitReason.MONITOR_TRAP_FLAG, ExitReason.EXCEPTION_NMI]) {
+        expect(counts[reason], `count of ${reason}`).toBe(0);
+        expect(reasons.has(reason), `trace of ${reason}`).toBe(false);
+      }
+    } finally {
+      await debugged.stop();
+    }
+  }, 30_000);
 });
