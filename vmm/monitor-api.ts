@@ -154,7 +154,7 @@ export interface VmMonitor extends VmView {
 // at most a preemption slice old while it runs), memory is read and written in place, exits are
 // recorded by the exit handlers as they happen. Nothing here stops or waits for a vCPU, so they
 // answer while the guest runs, is paused or hangs. A bad vCPU, address or count is a RangeError;
-// a call a VM cannot answer throws MonitorUnavailableError (systemReset on the in-process VM).
+// a call a VM cannot answer throws MonitorUnavailableError (systemReset with a debugger attached).
 
 /** A segment register with its hidden part, as the VMCS guest-state area holds it (SDM Vol.3C 24.4.1). */
 export interface SegmentRegister {
@@ -275,7 +275,11 @@ export interface VmDebug {
    */
   writePhysical(address: bigint, bytes: Uint8Array): void;
   writeVirtual(vcpu: number, address: bigint, bytes: Uint8Array): void;
-  /** A platform reset: every vCPU back to its reset state, the guest image loaded again. */
+  /**
+   * A platform reset: every vCPU back to its reset state, RAM cleared and the guest image loaded
+   * again, the serial consoles kept. It returns at once and completes when every vCPU has left
+   * guest mode (vm.ts Vm.reset).
+   */
   systemReset(): void;
   /** Deliver an NMI to a vCPU (through VM-entry injection, once NMIs are not blocked: vmm/platform.md). */
   injectNmi(vcpu: number): void;

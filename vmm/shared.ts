@@ -9,7 +9,7 @@ import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTot
 import { SharedPageHeader } from '../shell-protocol/structs.js';
 import { gpa } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
-import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
+import { EptPerm, GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
 import { PIC_STATE_WORDS, Pic8259 } from './devices/pic.js';
 import { UART_STATE_WORDS } from './devices/serial.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
@@ -37,8 +37,11 @@ export const Control = {
    * its trace record's time and handling time (a clock read costs as much as a whole exit on some hosts).
    */
   EXIT_TIMING: 7,
+  /** systemReset: vCPU threads that left guest mode for it, and resets done (parked threads wait for it to move). */
+  RESET_PARKED: 8,
+  RESET_GENERATION: 9,
 } as const;
-const CONTROL_PER_VCPU = 8;
+const CONTROL_PER_VCPU = 12;
 const PER_VCPU_WORDS = 8;
 /**
  * Per-vCPU words: attention bits, run state, startup state (Startup below), counter resets asked
@@ -50,6 +53,15 @@ const VCPU_STARTUP = 2;
 const VCPU_RESETS_ASKED = 3;
 const VCPU_RESETS_APPLIED = 4;
 const VCPU_NMI = 5;
+
+/**
+ * Attention bits the VMM adds to the CPU's (hw/cpu.ts Attention): any set bit makes a running
+ * vCPU exit at its next preemption point.
+ */
+export const VmmAttention = {
+  /** A platform reset: leave guest mode and wait for the reset to be done. */
+  RESET: 128,
+} as const;
 
 /** An AP's startup word: waiting for INIT, then for STARTUP, then started with a vector. */
 export const Startup = { WAIT_FOR_INIT: 0, WAIT_FOR_SIPI: 1, SIPI: 0x100 } as const;
@@ -221,6 +233,27 @@ export class VmShared {
     for (let page = firstPage; page < firstPage + pages && !denied; page++) denied = eptDeny[page] !== 0;
     if (!denied) return this.memory.setEptPermissions(firstPage, pages, permissions);
     for (let page = firstPage; page < firstPage + pages; page++) this.memory.setEptPermissions(page, 1, permissions & ~eptDeny[page]!);
+  }
+
+  /**
+   * The platform back to its power-on state for a reset, while no vCPU is in guest mode: the
+   * interrupt controllers and lines, pending IPIs and NMIs, the APs' startup words, EPT
+   * permissions, PROTECT's ranges and the MAP_SHARED page. The exit counters, the exit trace,
+   * the log and the serial rings go on.
+   */
+  resetPlatform(): void {
+    Pic8259.resetState(this.handles.pic);
+    Atomics.store(this.control, Control.IRQ_LINES, 0);
+    this.ipis.fill(0);
+    for (let v = 0; v < this.vcpus; v++) {
+      Atomics.store(this.control, this.nmiIndex(v), 0);
+      Atomics.store(this.control, this.startupIndex(v), Startup.WAIT_FOR_INIT);
+    }
+    this.lockEpt(() => {
+      this.ranges.fill(0n);
+      this.setEptPermissions(0, this.memory.size / PAGE_SIZE, EptPerm.ALL);
+    });
+    Atomics.store(this.control, Control.SHARED_PAGE, 0);
   }
 
   /** Milliseconds since VM start, on any thread. */

@@ -18,13 +18,13 @@ import {
 } from './monitor-api.js';
 import { pageMappings } from './page-mappings.js';
 import { disassembleBytes } from './services/disassemble.js';
-import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode } from './shared.js';
+import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode, VmmAttention } from './shared.js';
 import { decodeFullState, decodeLapic, vmcsFields } from './vcpu/published-state.js';
 import type { ByteRing } from './byte-ring.js';
 import type { Uart16550 } from './devices/serial.js';
 import { createUarts } from './devices/uarts.js';
 import { type AddedFile, addedEntries } from './vm/added-files.js';
-import { type BootInfo, loadMultiboot } from './vm/multiboot.js';
+import { type BootImage, type BootInfo, loadMultiboot } from './vm/multiboot.js';
 import { writeNewc } from './vm/newc.js';
 import { DEFAULT_INITRD, DEFAULT_KERNEL } from './vm/images.js';
 import type { VcpuWorkerData, VcpuWorkerMessage } from './vcpu/worker.js';
@@ -228,8 +228,8 @@ class VmDebugCalls implements VmDebug {
     return result.instructions.map(({ address: at, bytes, text }) => ({ address: at, bytes, text }));
   }
 
-  systemReset(): never {
-    throw new MonitorUnavailableError('systemReset', 'a platform reset (every vCPU thread back to its reset state, RAM reloaded) is not implemented yet');
+  systemReset(): void {
+    this.vm.reset();
   }
 
   /** The NMI goes as an NMI IPI does: counted for the vCPU, injected at its next VM entry that NMIs are not blocked. */
@@ -272,6 +272,10 @@ export class Vm implements VmMonitor {
   private readonly listeners = new Set<(event: VmEvent) => void>();
   private workers: Worker[] = [];
   private readonly boot: BootInfo;
+  /** What was loaded into RAM, kept to load it again at a platform reset. */
+  private readonly image: BootImage;
+  private readonly uarts: { readonly com1: Uart16550; readonly com2: Uart16550 };
+  private resetting = false;
   private stopReason: StopReason | undefined;
   private readonly stopped: Promise<StopReason>;
   private resolveStopped!: (reason: StopReason) => void;
@@ -281,17 +285,19 @@ export class Vm implements VmMonitor {
     this.config = resolveConfig(config);
     this.shared = VmShared.create(this.config.vcpus, this.config.memoryBytes);
     Atomics.store(this.shared.control, Control.LOG_LEVEL, logLevelIndex(this.config.logLevel));
-    this.boot = loadMultiboot(this.shared.memory, {
+    this.image = {
       kernel: readImage(this.config.kernel, 'kernel'),
       modules: [
         ...(this.config.initrd === '' ? [] : [{ bytes: readImage(this.config.initrd, 'initrd'), name: 'initramfs' }]),
         ...(this.config.added.length === 0 ? [] : [{ bytes: addedArchive(this.config.added), name: 'added' }]),
       ],
       commandLine: `console=ttyS0${this.config.commandLine === '' ? '' : ` ${this.config.commandLine}`}`,
-    });
+    };
+    this.boot = loadMultiboot(this.shared.memory, this.image);
     const uarts = createUarts(this.shared, () => this.state === 'stopped');
     uarts.com1.reset();
     uarts.com2.reset();
+    this.uarts = uarts;
     const isStopped = (): boolean => this.state === 'stopped';
     this.com1 = new SerialHost(this.shared.com1Tx, this.shared.com1Rx, uarts.com1, () => this.raise(4), isStopped);
     this.com2 = new SerialHost(this.shared.com2Tx, this.shared.com2Rx, uarts.com2, () => this.raise(3), isStopped);
@@ -367,6 +373,48 @@ export class Vm implements VmMonitor {
       Atomics.notify(this.shared.control, this.shared.attentionIndex(v));
     }
     this.emit({ kind: 'resume' });
+  }
+
+  /**
+   * A platform reset (the monitor's system_reset): every vCPU thread leaves guest mode at its next
+   * exit, RAM is cleared and the images loaded again, the platform's devices go back to power-on,
+   * then each vCPU is built afresh — the BSP at the kernel's entry point, the APs waiting for
+   * INIT and STARTUP. The serial consoles, the exit counters and the log go on. It returns at
+   * once; the reset completes as soon as every vCPU has left guest mode. A VM that is not running
+   * or paused has nothing to reset; a paused one is reset and stays paused.
+   */
+  reset(): void {
+    if ((this.state !== 'running' && this.state !== 'paused') || this.resetting) return;
+    // The debugger's breakpoints and parked vCPUs would not survive RAM and the vCPUs being rebuilt.
+    if (this.shared.debug.attached) throw new MonitorUnavailableError('systemReset', 'a debugger is attached: detach it first');
+    this.resetting = true;
+    Atomics.store(this.shared.control, Control.RESET_PARKED, 0);
+    for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, VmmAttention.RESET);
+    void this.completeReset();
+  }
+
+  private async completeReset(): Promise<void> {
+    const { control } = this.shared;
+    for (;;) {
+      const parked = Atomics.load(control, Control.RESET_PARKED);
+      if (parked === this.config.vcpus) break;
+      if (Atomics.load(control, Control.STOP_KIND) !== StopKind.NONE) {
+        this.resetting = false;
+        return;
+      }
+      const wait = Atomics.waitAsync(control, Control.RESET_PARKED, parked, 50);
+      if (wait.async) await wait.value;
+    }
+    const memory = this.shared.memory;
+    const zeros = new Uint8Array(2 ** 20);
+    for (let at = 0; at < memory.size; at += zeros.length) memory.writeBytes(gpa(at), zeros.subarray(0, Math.min(zeros.length, memory.size - at)));
+    loadMultiboot(memory, this.image);
+    this.shared.resetPlatform();
+    this.uarts.com1.reset();
+    this.uarts.com2.reset();
+    this.resetting = false;
+    Atomics.add(control, Control.RESET_GENERATION, 1);
+    Atomics.notify(control, Control.RESET_GENERATION);
   }
 
   async stop(): Promise<StopReason> {

@@ -312,11 +312,42 @@ describe('the monitor calls on the guest kernel', () => {
     expect(await hmp.execute('pmemwrite 0x1000 0x1122334455667788')).toBe('');
     expect(await hmp.execute('xp/1xg 0x1000')).toBe('0000000000001000: 0x1122334455667788');
     expect(await hmp.execute(`pmemwrite 0x1000 ${original}`)).toBe('');
-    expect(await hmp.execute('system_reset')).toMatch(/^system_reset: not available in this build \(a platform reset/);
     const from = console1.text().length;
     expect(await hmp.execute('nmi')).toBe('');
     await console1.waitFor('Uhhuh. NMI received on CPU 0', 10_000, from);
   }, 20_000);
+
+  // Last: it boots the guest again.
+  it('reset the platform: RAM loaded again, every vCPU booted again, the console kept', async () => {
+    const rodata = sym('__rodata_start');
+    const text = Buffer.from(vm.debug.readVirtual(0, rodata, Number(sym('__data_start') - rodata)));
+    const name = rodata + BigInt(text.indexOf('ymir-guest\0'));
+    vm.debug.writeVirtual(0, name, Buffer.from('ymir-patch'));
+    expect(await shell('uname')).toContain('ymir-patch');
+    const sequences = Array.from({ length: VCPUS }, (_, v) => vm.registers(v).sequence);
+    const counted = vm.exitCounts(0).reduce((a, b) => a + b, 0);
+    const from = console1.text().length;
+    expect(await new Hmp(vm, 'test').execute('system_reset')).toBe('');
+    await console1.waitFor(/smpboot: Booting Node 0 Processor 1[\s\S]*~ # $/, 30_000, from);
+    expect(await shell('uname')).toContain('ymir-guest ymir 0.1.0');
+    for (let v = 0; v < VCPUS; v++) expect(vm.registers(v).sequence).toBeGreaterThan(sequences[v]!);
+    expect(vm.exitCounts(0).reduce((a, b) => a + b, 0)).toBeGreaterThan(counted); // counted on across the reset
+    expect(vm.debug.fullRegisters(1).gdtr.limit).toBe(GDT_ENTRIES * 8 - 1); // the AP is back in long mode
+  }, 60_000);
+
+  it('reset a paused VM, which boots again only once resumed', async () => {
+    vm.pause();
+    const from = console1.text().length;
+    vm.debug.systemReset();
+    vm.debug.systemReset(); // one reset at a time: the second is the same reset
+    await until(() => Array.from({ length: VCPUS }, (_, v) => vm.runState(v)).join() === 'running,not-started', 5000);
+    expect(vm.runState(1)).toBe('not-started');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(console1.text().length).toBe(from); // paused: nothing printed
+    vm.resume();
+    await console1.waitFor(/smpboot: Booting Node 0 Processor 1[\s\S]*~ # $/, 30_000, from);
+    expect(console1.text().slice(from).match(/smpboot: Booting Node 0 Processor 1/g)).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('the monitor and the debugger', () => {
@@ -339,8 +370,26 @@ describe('the monitor and the debugger', () => {
         expect(counts[reason], `count of ${reason}`).toBe(0);
         expect(reasons.has(reason), `trace of ${reason}`).toBe(false);
       }
+      // A reset would take RAM and the parked vCPUs from under the debugger.
+      expect(() => debugged.debug.systemReset()).toThrow('a debugger is attached: detach it first');
     } finally {
       await debugged.stop();
     }
+  }, 30_000);
+});
+
+describe('a platform reset', () => {
+  it('gives way to a stop asked while it is under way, and does nothing to a VM not started', async () => {
+    const image = testImage('debug-loop');
+    const machine = createVm({ vcpus: 2, kernel: image, initrd: '' });
+    machine.debug.systemReset(); // created: nothing to reset
+    expect(machine.state).toBe('created');
+    const console2 = new GuestConsole(machine.com1);
+    machine.start();
+    await console2.waitFor('debug-loop up\n');
+    machine.debug.systemReset();
+    expect(await machine.stop()).toEqual({ kind: 'host-stop' });
+    expect(machine.state).toBe('stopped');
+    machine.debug.systemReset(); // stopped: nothing to reset
   }, 30_000);
 });

@@ -1,8 +1,8 @@
 /**
  * The human monitor: QEMU's HMP commands over a VM's monitor API — `info …`, `x`/`xp`, `print`,
  * `cpu`, `stop`/`cont`, `quit`. It reads shared state only, so it answers while the guest is
- * paused or hung. Commands a VM cannot answer (system_reset on this build; any whose state a
- * VM's CPU model does not publish) say so, one line each.
+ * paused or hung. Commands a VM cannot answer (system_reset with gdb attached; any whose state
+ * a VM's CPU model does not publish) say so, one line each.
  */
 import { EXIT_REASON_COUNT, exitReasonName } from '../../shell-protocol/exit-reasons.js';
 import {

@@ -13,7 +13,7 @@ import { Lapic } from '../devices/lapic.js';
 import { DebugAgent } from '../debug/agent.js';
 import type { VmmLog } from '../log.js';
 import type { StopReason } from '../monitor-api.js';
-import { Control, RunStateCode, Snap, SNAPSHOT_SLOTS, StopKind, type VmShared } from '../shared.js';
+import { Control, RunStateCode, Snap, SNAPSHOT_SLOTS, StopKind, VmmAttention, type VmShared } from '../shared.js';
 import { publishFullState } from './published-state.js';
 
 export interface VcpuConfig {
@@ -25,6 +25,14 @@ export class VcpuShutdown extends Error {
   override readonly name = 'VcpuShutdown';
   constructor() {
     super('the vCPU left guest mode: the VM is stopping');
+  }
+}
+
+/** Thrown by the VMM out of an exit to leave guest mode for a platform reset (the monitor's system_reset). */
+export class VcpuReset extends Error {
+  override readonly name = 'VcpuReset';
+  constructor() {
+    super('the vCPU left guest mode: the platform is being reset');
   }
 }
 
@@ -64,6 +72,8 @@ export class Vcpu {
     this.vmcs = cpu.vmcs;
     this.lapic = new Lapic(index, shared, () => this.nowNs(), index === 0 ? shared.pic : undefined);
     this.snapshotWords = new Int32Array(shared.snapshots.buffer as SharedArrayBuffer);
+    // After a platform reset the sequence goes on: readers take equal numbers for the same snapshot.
+    this.snapshotSequence = Number(shared.snapshots[index * SNAPSHOT_SLOTS + Snap.SEQUENCE]!);
     this.debug = new DebugAgent(this);
   }
 
@@ -147,6 +157,10 @@ export class Vcpu {
     let bits = Atomics.load(shared.control, index);
     while (bits !== 0) {
       if ((bits & Attention.STOP) !== 0 || this.stopping) this.stopVm({ kind: 'host-stop' });
+      if ((bits & VmmAttention.RESET) !== 0) {
+        Atomics.and(shared.control, index, ~VmmAttention.RESET);
+        throw new VcpuReset();
+      }
       if ((bits & Attention.SNAPSHOT) !== 0) {
         Atomics.and(shared.control, index, ~Attention.SNAPSHOT);
         this.publishSnapshot();
