@@ -10,7 +10,7 @@ import type { AccessBreakdownRow, ExitTraceRecord } from './monitor-api.js';
 const TRACE_SLOTS = 512;
 /** Exits of a vCPU the trace gives at most. */
 export const TRACE_ENTRIES = TRACE_SLOTS - 1;
-/** Fields of a trace record, as doubles: reason, qualification, RIP, handling ns, uptime ms (NaN: untimed). */
+/** Fields of a trace record, as doubles: reason, qualification, RIP, handling ns, uptime ms (NaN: untimed, or still being handled). */
 const TRACE_FIELDS = 5;
 /** Slots of the MSR table (open addressing); MSRs beyond that many distinct ones are not broken down. */
 export const MSR_SLOTS = 512;
@@ -59,22 +59,29 @@ export class ExitStats {
   // --- writers (a vCPU's thread, at its exits) ---------------------------------------------------
 
   /**
-   * One handled exit into the vCPU's ring. Only that vCPU writes its ring: the record is stored
-   * first, then the head, so a reader never takes a record that is being written. Plain stores, as
+   * An exit into the vCPU's ring, as it begins (so a vCPU stuck in an exit shows it); returns
+   * where its handling time goes (`exitHandled`). Only that vCPU writes its ring: the record is
+   * stored first, then the head, so a reader never takes a record being written. Plain stores, as
    * the exit counters' (shared.ts): an Atomics.store costs a fence, about twice the rest of the
    * record, and x86-64 hosts (TSO) make stores visible in program order anyway. On a host with a
    * weaker memory order a reader may, rarely, show a slot's previous record.
    */
-  recordExit(vcpu: number, reason: number, qualification: number, rip: number, handlingNs: number, timeMs: number): void {
+  recordExit(vcpu: number, reason: number, qualification: number, rip: number, timeMs: number): number {
     const head = this.traceHeads[vcpu]!;
     const at = (vcpu * TRACE_SLOTS + (head & (TRACE_SLOTS - 1))) * TRACE_FIELDS;
     const t = this.trace;
     t[at] = reason;
     t[at + 1] = qualification;
     t[at + 2] = rip;
-    t[at + 3] = handlingNs;
+    t[at + 3] = Number.NaN;
     t[at + 4] = timeMs;
     this.traceHeads[vcpu] = head + 1;
+    return at;
+  }
+
+  /** The handling time of the exit `recordExit` put at `at` (timed exits only). */
+  exitHandled(at: number, handlingNs: number): void {
+    this.trace[at + 3] = handlingNs;
   }
 
   countPort(port: number, write: boolean): void {
@@ -119,7 +126,8 @@ export class ExitStats {
       reason: r[0]!,
       qualification: BigInt(r[1]!),
       rip: BigInt.asUintN(64, BigInt(r[2]!)),
-      ...(Number.isNaN(r[3]!) ? {} : { handlingNs: Math.round(r[3]!), timeMs: r[4]! }),
+      ...(Number.isNaN(r[4]!) ? {} : { timeMs: r[4]! }),
+      ...(Number.isNaN(r[3]!) ? {} : { handlingNs: Math.round(r[3]!) }),
     }));
   }
 

@@ -229,7 +229,7 @@ export interface ExitTraceRecord {
   readonly qualification: bigint;
   /** RIP at the exit (before the VMM stepped past the instruction). */
   readonly rip: bigint;
-  /** Nanoseconds from the exit to the next VM entry (for HLT, the time halted too). */
+  /** Nanoseconds from the exit to the next VM entry (for HLT, the time halted too); absent while it is handled. */
   readonly handlingNs?: number;
   /** Milliseconds since VM start, at the exit. */
   readonly timeMs?: number;

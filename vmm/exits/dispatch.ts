@@ -37,21 +37,20 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
   }
   const shared = vcpu.shared;
   shared.countExit(vcpu.index, reason);
-  const qualification = v.exitQualification;
-  const rip = v.guestRipNumber;
   // Plain read: the monitor's switching timing on may take effect an exit late.
-  const timed = shared.control[Control.EXIT_TIMING] !== 0;
-  const started = timed ? performance.now() : 0;
-  try {
+  if (shared.control[Control.EXIT_TIMING] === 0) {
+    shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, Number.NaN);
     dispatch(vcpu, sub, reason);
     vcpu.serviceAttention();
     vcpu.prepareEntry();
-  } finally {
-    // Also for the exit that stops the VM (a triple fault, an unhandled exit): the last one traced.
-    const stats = shared.exitStats;
-    if (timed) stats.recordExit(vcpu.index, reason, qualification, rip, (performance.now() - started) * 1e6, shared.uptimeAt(started));
-    else stats.recordExit(vcpu.index, reason, qualification, rip, Number.NaN, Number.NaN);
+    return;
   }
+  const started = performance.now();
+  const at = shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, shared.uptimeAt(started));
+  dispatch(vcpu, sub, reason);
+  vcpu.serviceAttention();
+  vcpu.prepareEntry();
+  shared.exitStats.exitHandled(at, (performance.now() - started) * 1e6);
 }
 
 function dispatch(vcpu: Vcpu, sub: ExitSubsystems, reason: number): void {
