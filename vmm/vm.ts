@@ -232,7 +232,7 @@ class VmDebugCalls implements VmDebug {
     this.vm.reset();
   }
 
-  /** The NMI goes as an NMI IPI does: counted for the vCPU, injected at its next VM entry that NMIs are not blocked. */
+  /** The NMI goes as an NMI IPI does: latched by the vCPU, injected at its first VM entry where NMIs are not blocked. */
   injectNmi(vcpu: number): void {
     this.vm.checkVcpu(vcpu);
     const shared = this.vm.shared;

@@ -143,7 +143,7 @@ export function formatLapic(l: LapicState): string {
   ].join('\n');
 }
 
-/** `info trace`; exits from before the trace was first asked for have no times ('-'). */
+/** `info trace`; '-' for times not taken: exits from before the trace was first asked for, one still being handled. */
 export function formatTrace(records: readonly ExitTraceRecord[]): string {
   const head = `${'time (s)'.padStart(12)} cpu ${'reason'.padEnd(22)} ${'qualification'.padEnd(18)} ${'rip'.padEnd(18)} handling`;
   return [head, ...records.map((r) => `${(r.timeMs === undefined ? '-' : (r.timeMs / 1000).toFixed(6)).padStart(12)} ${String(r.vcpu).padStart(3)} ${`${exitReasonName(r.reason)} (${r.reason})`.padEnd(22)} 0x${hex(r.qualification)} 0x${hex(r.rip)} ${r.handlingNs === undefined ? '-' : `${r.handlingNs} ns`}`)].join('\n');

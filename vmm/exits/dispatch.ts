@@ -37,20 +37,14 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
   }
   const shared = vcpu.shared;
   shared.countExit(vcpu.index, reason);
-  // Plain read: the monitor's switching timing on may take effect an exit late.
-  if (shared.control[Control.EXIT_TIMING] === 0) {
-    shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, Number.NaN);
-    dispatch(vcpu, sub, reason);
-    vcpu.serviceAttention();
-    vcpu.prepareEntry();
-    return;
-  }
-  const started = performance.now();
-  const at = shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, shared.uptimeAt(started));
+  // Plain read: timing switched on by the monitor may take effect an exit late.
+  const timed = shared.control[Control.EXIT_TIMING] !== 0;
+  const started = timed ? performance.now() : 0;
+  const at = shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, timed ? shared.uptimeAt(started) : Number.NaN);
   dispatch(vcpu, sub, reason);
   vcpu.serviceAttention();
   vcpu.prepareEntry();
-  shared.exitStats.exitHandled(at, (performance.now() - started) * 1e6);
+  if (timed) shared.exitStats.exitHandled(at, (performance.now() - started) * 1e6);
 }
 
 function dispatch(vcpu: Vcpu, sub: ExitSubsystems, reason: number): void {
