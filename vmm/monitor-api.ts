@@ -149,10 +149,12 @@ export interface VmMonitor extends VmView {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The debugger's monitor calls. Each either answers from the VM's state or throws
-// MonitorUnavailableError: calls whose state lives in the interpreter CPU (segment caches, the
-// VMCS, the TLB, the LAPIC, an exit trace) answer that until the CPU publishes it. Nothing here
-// stops the VM; readers take the same lock-free paths as RegisterSnapshot.
+// The debugger's monitor calls. Each answers from shared memory, synchronously: register state
+// is what the vCPU published with its last snapshot (the same lock-free path as RegisterSnapshot,
+// at most a preemption slice old while it runs), memory is read and written in place, exits are
+// recorded by the exit handlers as they happen. Nothing here stops or waits for a vCPU, so they
+// answer while the guest runs, is paused or hangs. A bad vCPU, address or count is a RangeError;
+// a call a VM cannot answer throws MonitorUnavailableError (systemReset with a debugger attached).
 
 /** A segment register with its hidden part, as the VMCS guest-state area holds it (SDM Vol.3C 24.4.1). */
 export interface SegmentRegister {
@@ -216,16 +218,21 @@ export interface LapicState {
   readonly timerDivide: number;
 }
 
-/** One VM exit as kvm's kvm_exit tracepoint records it, with the time the VMM took to handle it. */
+/**
+ * One VM exit as kvm's kvm_exit tracepoint records it, with the time the VMM took to handle it.
+ * Every exit is recorded; exits are timed from the first `exitTrace` call on (reading the clock
+ * twice per exit costs as much as an exit on some hosts), so older records have no times.
+ */
 export interface ExitTraceRecord {
   readonly vcpu: number;
   readonly reason: number;
   readonly qualification: bigint;
+  /** RIP at the exit (before the VMM stepped past the instruction). */
   readonly rip: bigint;
-  /** Nanoseconds from the exit to the next VM entry. */
-  readonly handlingNs: number;
-  /** Milliseconds since VM start. */
-  readonly timeMs: number;
+  /** Nanoseconds from the exit to the next VM entry (for HLT, the time halted too); absent while it is handled. */
+  readonly handlingNs?: number;
+  /** Milliseconds since VM start, at the exit. */
+  readonly timeMs?: number;
 }
 
 /** Exits of one I/O port or MSR (perf kvm stat's breakdowns). */
@@ -251,31 +258,43 @@ export interface VmDebug {
   readVirtual(vcpu: number, address: bigint, length: number): Uint8Array;
   /** Every register, with segment caches, descriptor tables, CR8 and the debug registers. */
   fullRegisters(vcpu: number): FullRegisterState;
-  /** The VMCS-like state of a vCPU: guest-state, control and exit-information fields. */
+  /** The VMCS-like state of a vCPU: guest-state, control and exit-information fields, by encoding. */
   vmcs(vcpu: number): readonly VmcsField[];
-  /** The guest's mappings as its page tables give them (`info mem`), coalesced into runs. */
+  /**
+   * The guest's mappings as its 4-level page tables give them (`info mem`), coalesced into runs
+   * in ascending virtual order; bounded (vmm/page-mappings.ts). With paging off, RAM one to one.
+   */
   mappings(vcpu: number): readonly PageMapping[];
   lapic(vcpu: number): LapicState;
-  /** `count` instructions from `address` (guest-virtual through the vCPU's CR3). */
+  /** `count` (1-256) 64-bit instructions from `address` (guest-virtual through the vCPU's CR3), up to the first unmapped byte; AT&T syntax. */
   disassemble(vcpu: number, address: bigint, count: number): readonly Instruction[];
+  /**
+   * Writes are whole or not at all (a RangeError, nothing written); every vCPU decodes code again
+   * from a page written. Memory calls here do not know a gdb's software breakpoints: reads show
+   * their INT3 bytes and a write over one replaces it (vmm/debug's readMemory/writeMemory keep them).
+   */
   writePhysical(address: bigint, bytes: Uint8Array): void;
   writeVirtual(vcpu: number, address: bigint, bytes: Uint8Array): void;
-  /** A platform reset: every vCPU back to its reset state, the guest image loaded again. */
+  /**
+   * A platform reset: every vCPU back to its reset state, RAM cleared and the guest image loaded
+   * again, the serial consoles kept. It returns at once and completes when every vCPU has left
+   * guest mode (vm.ts Vm.reset).
+   */
   systemReset(): void;
-  /** Deliver an NMI to a vCPU (through VM-entry injection). */
+  /** Deliver an NMI to a vCPU (through VM-entry injection, once NMIs are not blocked: vmm/platform.md). */
   injectNmi(vcpu: number): void;
-  /** The newest `last` exits of a vCPU, oldest first. */
+  /** The newest `last` exits of a vCPU (at most 511), oldest first; the first call switches exit timing on. */
   exitTrace(vcpu: number, last: number): readonly ExitTraceRecord[];
-  /** IO_INSTRUCTION exits by port, and MSR_READ/MSR_WRITE exits by MSR, over every vCPU. */
+  /** IO_INSTRUCTION exits by port, and MSR_READ/MSR_WRITE exits by MSR, over every vCPU since start, ascending. */
   ioPortBreakdown(): readonly AccessBreakdownRow[];
   msrBreakdown(): readonly AccessBreakdownRow[];
 }
 
-/** A monitor call this build cannot answer: its state lives in a CPU model that does not publish it yet. */
+/** A monitor call this build cannot answer (a VM whose CPU model does not publish that state, a call not implemented). */
 export class MonitorUnavailableError extends Error {
   override readonly name = 'MonitorUnavailableError';
-  constructor(readonly call: keyof VmDebug | string) {
-    super(`${call} is not available in this build: the CPU model does not publish that state yet`);
+  constructor(readonly call: keyof VmDebug | string, readonly reason = 'the CPU model does not publish that state yet') {
+    super(`${call} is not available in this build: ${reason}`);
   }
 }
 

@@ -9,13 +9,14 @@ import { SHARED_PAGE_MAX_VCPUS, encodeSharedPage, sharedCounterOffset, sharedTot
 import { SharedPageHeader } from '../shell-protocol/structs.js';
 import { gpa } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
-import { GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
+import { EptPerm, GuestMemory, type GuestMemoryHandles } from './hw/memory.js';
 import { PIC_STATE_WORDS, Pic8259 } from './devices/pic.js';
 import { UART_STATE_WORDS } from './devices/serial.js';
 import { ByteRing, type ByteRingHandle } from './byte-ring.js';
 import { LogRing, type LogRingHandle } from './log-ring.js';
 import type { RegisterSnapshot, VcpuRunState } from './monitor-api.js';
 import { DebugArea, type DebugAreaHandles } from './debug/area.js';
+import { ExitStats, type ExitStatsHandles } from './exit-stats.js';
 
 /** Control word slots. Per-vCPU words follow at CONTROL_PER_VCPU + vcpu * PER_VCPU_WORDS. */
 export const Control = {
@@ -31,8 +32,16 @@ export const Control = {
   SHARED_PAGE: 5,
   /** The shared page's `sequence`: bumped whenever the counters restart (STATS_RESET). */
   SHARED_SEQUENCE: 6,
+  /**
+   * 1 once the monitor asked for the exit trace: from then on each exit reads the clock twice for
+   * its trace record's time and handling time (a clock read costs as much as a whole exit on some hosts).
+   */
+  EXIT_TIMING: 7,
+  /** systemReset: vCPU threads that left guest mode for it, and resets done (parked threads wait for it to move). */
+  RESET_PARKED: 8,
+  RESET_GENERATION: 9,
 } as const;
-const CONTROL_PER_VCPU = 8;
+const CONTROL_PER_VCPU = 12;
 const PER_VCPU_WORDS = 8;
 /**
  * Per-vCPU words: attention bits, run state, startup state (Startup below), counter resets asked
@@ -45,6 +54,15 @@ const VCPU_RESETS_ASKED = 3;
 const VCPU_RESETS_APPLIED = 4;
 const VCPU_NMI = 5;
 
+/**
+ * Attention bits the VMM adds to the CPU's (hw/cpu.ts Attention): any set bit makes a running
+ * vCPU exit at its next preemption point.
+ */
+export const VmmAttention = {
+  /** A platform reset: leave guest mode and wait for the reset to be done. */
+  RESET: 128,
+} as const;
+
 /** An AP's startup word: waiting for INIT, then for STARTUP, then started with a vector. */
 export const Startup = { WAIT_FOR_INIT: 0, WAIT_FOR_SIPI: 1, SIPI: 0x100 } as const;
 /** Words of pending fixed-IPI vector bits per vCPU (256 vectors). */
@@ -55,13 +73,42 @@ export const StopKind = { NONE: 0, DEBUG_EXIT: 1, TRIPLE_FAULT: 2, UNHANDLED_EXI
 export const RunStateCode = { NOT_STARTED: 0, RUNNING: 1, HALTED: 2, STOPPED: 3 } as const;
 export const RUN_STATES: readonly VcpuRunState[] = ['not-started', 'running', 'halted', 'stopped'];
 
-/** Register snapshot slots (u64 each), written under the per-vCPU sequence lock. */
+/**
+ * Register snapshot slots (u64 each), written under the per-vCPU sequence lock. A slot shown as
+ * [a, b] holds two u32 words, a in its low half. The part from SEGMENTS on is the full state the
+ * monitor shows (vcpu/published-state.ts writes and reads it).
+ */
 export const Snap = {
   GPRS: 0, RIP: 16, RFLAGS: 17, CR0: 18, CR2: 19, CR3: 20, CR4: 21, EFER: 22, FS_BASE: 23,
   GS_BASE: 24, SELECTORS_LOW: 25, SELECTORS_HIGH: 26, CPL: 27, RUN_STATE: 28, LAST_EXIT: 29,
   SEQUENCE: 30,
+  /** Per segment register in Seg order, SEGMENT_SLOTS slots: base, [limit, access rights], [selector, 0]. */
+  SEGMENTS: 32,
+  GDTR_BASE: 56, IDTR_BASE: 57,
+  /** [GDTR limit, IDTR limit] */
+  TABLE_LIMITS: 58,
+  KERNEL_GS_BASE: 59,
+  /** DR0..DR3, DR6, DR7. */
+  DEBUG_REGISTERS: 60,
+  TSC_OFFSET: 66,
+  /** [pin-based, primary processor-based], [secondary processor-based, exception bitmap] controls. */
+  CONTROLS: 67, CONTROLS2: 68,
+  /** [CR0, CR4] guest/host masks, then read shadows. */
+  CR_MASKS: 69, CR_SHADOWS: 70,
+  EXIT_QUALIFICATION: 71, GUEST_LINEAR_ADDRESS: 72, GUEST_PHYSICAL_ADDRESS: 73,
+  /** [length, information] of the exiting instruction. */
+  EXIT_INSTRUCTION: 74,
+  /** [information, error code] of the exit's event, the event being delivered, the event to inject. */
+  EXIT_INTERRUPTION: 75, IDT_VECTORING: 76, ENTRY_INTERRUPTION: 77,
+  /** [interruptibility state, activity state], [VM-entry instruction length, CR8]. */
+  GUEST_STATE: 78, ENTRY_LENGTH_CR8: 79,
+  /** [ID, TPR], [PPR, LVT timer], [initial count, current count], [divide configuration, 0], IRR (4 slots), ISR (4 slots). */
+  LAPIC: 80,
+  /** [CR0, CR4] as in force, with the bits the VMM owns (CR0/CR4 above are what the guest reads). */
+  CR_IN_FORCE: 92,
 } as const;
-export const SNAPSHOT_SLOTS = 32;
+export const SEGMENT_SLOTS = 3;
+export const SNAPSHOT_SLOTS = 96;
 
 /** Write-protected ranges: [gpa, length, violations] u64 triples after a count. */
 export const MAX_RANGES = 64;
@@ -87,6 +134,8 @@ export interface VmSharedHandles {
   readonly epoch: SharedArrayBuffer;
   /** The debugger's requests, responses and watch pages (vmm/debug/area.ts). */
   readonly debug: DebugAreaHandles;
+  /** The exit trace and the port and MSR breakdowns (exit-stats.ts). */
+  readonly exitStats: ExitStatsHandles;
 }
 
 export const SERIAL_TX_CAPACITY = 1 << 16;
@@ -114,6 +163,7 @@ export class VmShared {
   readonly log: LogRing;
   readonly epoch: Float64Array;
   readonly debug: DebugArea;
+  readonly exitStats: ExitStats;
 
   static create(vcpus: number, memoryBytes: number): VmShared {
     const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
@@ -136,6 +186,7 @@ export class VmShared {
       log: LogRing.create(LOG_SLOTS).handle,
       epoch: sab(8),
       debug: DebugArea.create(vcpus, memoryBytes).handles,
+      exitStats: ExitStats.create(vcpus).handles,
     });
   }
 
@@ -158,6 +209,7 @@ export class VmShared {
     this.log = new LogRing(handles.log);
     this.epoch = new Float64Array(handles.epoch);
     this.debug = new DebugArea(handles.debug);
+    this.exitStats = new ExitStats(handles.exitStats);
   }
 
   /** Run `body` holding the lock that orders every EPT change (PROTECT's table, the debugger's watched pages). */
@@ -183,10 +235,36 @@ export class VmShared {
     for (let page = firstPage; page < firstPage + pages; page++) this.memory.setEptPermissions(page, 1, permissions & ~eptDeny[page]!);
   }
 
+  /**
+   * The platform back to its power-on state for a reset, while no vCPU is in guest mode: the
+   * interrupt controllers and lines, pending IPIs and NMIs, the APs' startup words, EPT
+   * permissions, PROTECT's ranges and the MAP_SHARED page. The exit counters, the exit trace,
+   * the log and the serial rings go on.
+   */
+  resetPlatform(): void {
+    Pic8259.resetState(this.handles.pic);
+    Atomics.store(this.control, Control.IRQ_LINES, 0);
+    this.ipis.fill(0);
+    for (let v = 0; v < this.vcpus; v++) {
+      Atomics.store(this.control, this.nmiIndex(v), 0);
+      Atomics.store(this.control, this.startupIndex(v), Startup.WAIT_FOR_INIT);
+    }
+    this.lockEpt(() => {
+      this.ranges.fill(0n);
+      this.setEptPermissions(0, this.memory.size / PAGE_SIZE, EptPerm.ALL);
+    });
+    Atomics.store(this.control, Control.SHARED_PAGE, 0);
+  }
+
   /** Milliseconds since VM start, on any thread. */
   uptimeMs(): number {
+    return this.uptimeAt(performance.now());
+  }
+
+  /** Milliseconds since VM start at `now`, a performance.now() of this thread. */
+  uptimeAt(now: number): number {
     const start = this.epoch[0]!;
-    return start === 0 ? 0 : performance.timeOrigin + performance.now() - start;
+    return start === 0 ? 0 : performance.timeOrigin + now - start;
   }
 
   attentionIndex(vcpu: number): number {
@@ -304,29 +382,38 @@ export class VmShared {
 
   /** The newest consistent register snapshot of a vCPU (retry while its writer is inside the lock). */
   readSnapshot(vcpu: number): RegisterSnapshot {
+    return this.decodeSnapshot(vcpu, this.readSnapshotSlots(vcpu));
+  }
+
+  /** A consistent copy of a vCPU's snapshot slots (Snap), for readers of the full state. */
+  readSnapshotSlots(vcpu: number): BigUint64Array {
     const base = vcpu * SNAPSHOT_SLOTS;
     for (;;) {
       const before = Atomics.load(this.snapshotLocks, vcpu);
       if ((before & 1) !== 0) continue;
       const copy = this.snapshots.slice(base, base + SNAPSHOT_SLOTS);
-      if (Atomics.load(this.snapshotLocks, vcpu) !== before) continue;
-      const low = copy[Snap.SELECTORS_LOW]!;
-      const high = copy[Snap.SELECTORS_HIGH]!;
-      const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
-      const now = Atomics.load(this.control, this.runStateIndex(vcpu));
-      return {
-        vcpu,
-        sequence: copy[Snap.SEQUENCE]!,
-        state: RUN_STATES[now === RunStateCode.STOPPED ? now : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
-        lastExitReason: Number(copy[Snap.LAST_EXIT]!),
-        gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
-        rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
-        cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
-        cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
-        fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
-        cpl: copy[Snap.CPL] === 3n ? 3 : 0,
-      };
+      if (Atomics.load(this.snapshotLocks, vcpu) === before) return copy;
     }
+  }
+
+  /** The register snapshot in a copy of a vCPU's slots. */
+  decodeSnapshot(vcpu: number, copy: BigUint64Array): RegisterSnapshot {
+    const low = copy[Snap.SELECTORS_LOW]!;
+    const high = copy[Snap.SELECTORS_HIGH]!;
+    const sel = (value: bigint, shift: bigint): number => Number((value >> shift) & 0xffffn);
+    const now = Atomics.load(this.control, this.runStateIndex(vcpu));
+    return {
+      vcpu,
+      sequence: copy[Snap.SEQUENCE]!,
+      state: RUN_STATES[now === RunStateCode.STOPPED ? now : Number(copy[Snap.RUN_STATE]!)] ?? 'not-started',
+      lastExitReason: Number(copy[Snap.LAST_EXIT]!),
+      gprs: Array.from(copy.subarray(Snap.GPRS, Snap.GPRS + 16)),
+      rip: copy[Snap.RIP]!, rflags: copy[Snap.RFLAGS]!, cr0: copy[Snap.CR0]!, cr2: copy[Snap.CR2]!,
+      cr3: copy[Snap.CR3]!, cr4: copy[Snap.CR4]!, efer: copy[Snap.EFER]!,
+      cs: sel(low, 0n), ds: sel(low, 16n), es: sel(low, 32n), fs: sel(low, 48n), gs: sel(high, 0n), ss: sel(high, 16n),
+      fsBase: copy[Snap.FS_BASE]!, gsBase: copy[Snap.GS_BASE]!,
+      cpl: copy[Snap.CPL] === 3n ? 3 : 0,
+    };
   }
 }
 

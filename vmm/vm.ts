@@ -6,20 +6,25 @@
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { EXIT_REASON_COUNT } from '../shell-protocol/exit-reasons.js';
-import { gpa, gva, hex, PAGE_SIZE } from './hw/address.js';
+import { DisSyntax, MAX_INSTRUCTION_BYTES } from '../shell-protocol/constants.js';
+import { gpa, hex } from './hw/address.js';
 import { Attention } from './hw/cpu.js';
-import { walk } from './hw/mmu.js';
+import { type AddressSpace, type PhysicalPiece, physicalPieces } from './debug/linear.js';
 import { logLevelIndex } from './log.js';
 import {
-  type LogReadResult, MonitorUnavailableError, type RegisterSnapshot, type SerialPortHost, type StopReason, type VcpuRunState,
-  type VmConfig, type VmDebug, type VmEvent, type VmMonitor, type VmState,
+  type AccessBreakdownRow, type ExitTraceRecord, type FullRegisterState, type Instruction, type LapicState, type LogReadResult,
+  MonitorUnavailableError, type PageMapping, PageMappingFlags, type RegisterSnapshot, type SerialPortHost, type StopReason,
+  type VcpuRunState, type VmcsField, type VmConfig, type VmDebug, type VmEvent, type VmMonitor, type VmState,
 } from './monitor-api.js';
-import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode } from './shared.js';
+import { pageMappings } from './page-mappings.js';
+import { disassembleBytes } from './services/disassemble.js';
+import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode, VmmAttention } from './shared.js';
+import { decodeFullState, decodeLapic, vmcsFields } from './vcpu/published-state.js';
 import type { ByteRing } from './byte-ring.js';
 import type { Uart16550 } from './devices/serial.js';
 import { createUarts } from './devices/uarts.js';
 import { type AddedFile, addedEntries } from './vm/added-files.js';
-import { type BootInfo, loadMultiboot } from './vm/multiboot.js';
+import { type BootImage, type BootInfo, loadMultiboot } from './vm/multiboot.js';
 import { writeNewc } from './vm/newc.js';
 import { DEFAULT_INITRD, DEFAULT_KERNEL } from './vm/images.js';
 import type { VcpuWorkerData, VcpuWorkerMessage } from './vcpu/worker.js';
@@ -136,52 +141,127 @@ class SerialHost implements SerialPortHost {
 }
 
 /**
- * The monitor's debugger calls on this VM. Memory reads go straight to guest memory (and through
- * the guest's page tables for virtual addresses); everything whose state lives inside the CPU
- * model answers MonitorUnavailableError until the interpreter CPU publishes it.
+ * The monitor's debugger calls on this VM, answered on the main thread from shared memory: guest
+ * memory (through the guest's page tables for virtual addresses, vmm/debug/linear.ts), the full
+ * state each vCPU publishes with its register snapshot (vcpu/published-state.ts), the exit trace
+ * and breakdowns the exit handlers record (exit-stats.ts). None stops or waits for a vCPU, so
+ * they answer while the guest runs, is paused or hangs.
  */
 class VmDebugCalls implements VmDebug {
   constructor(private readonly vm: Vm) {}
 
   readPhysical(address: bigint, length: number): Uint8Array {
+    return this.vm.shared.memory.slice(gpa(this.checkPhysical(address, length)), length);
+  }
+
+  writePhysical(address: bigint, bytes: Uint8Array): void {
+    // Through GuestMemory: a write to a page holding decoded code makes every vCPU decode it again.
+    this.vm.shared.memory.writeBytes(gpa(this.checkPhysical(address, bytes.length)), bytes);
+  }
+
+  private checkPhysical(address: bigint, length: number): bigint {
     const memory = this.vm.shared.memory;
     if (!Number.isInteger(length) || length < 0 || address < 0n || !memory.contains(address, length)) {
       throw new RangeError(`${hex(address)}+${length} is outside guest memory (${this.vm.config.memoryBytes} bytes)`);
     }
-    return memory.slice(gpa(address), length);
+    return address;
   }
 
   readVirtual(vcpu: number, address: bigint, length: number): Uint8Array {
-    const s = this.vm.registers(vcpu);
-    const paging = (s.cr0 & CR0_PG) !== 0n;
+    const memory = this.vm.shared.memory;
+    const pieces = this.mapped(vcpu, address, length);
     const out = new Uint8Array(length);
-    for (let done = 0; done < length;) {
-      const at = (address + BigInt(done)) & 0xffff_ffff_ffff_ffffn;
-      const result = walk(this.vm.shared.memory, paging ? s.cr3 : undefined, gva(at));
-      if (!result.ok) throw new RangeError(`${hex(at)} is not mapped (${result.fault}) in vCPU ${vcpu}'s page tables`);
-      const n = Math.min(length - done, PAGE_SIZE - Number(at & BigInt(PAGE_SIZE - 1)));
-      out.set(this.readPhysical(result.gpa, n), done);
-      done += n;
-    }
+    for (const piece of pieces) memory.readBytes(gpa(piece.physical), out.subarray(piece.offset, piece.offset + piece.length));
     return out;
   }
 
-  fullRegisters(): never { throw new MonitorUnavailableError('fullRegisters'); }
-  vmcs(): never { throw new MonitorUnavailableError('vmcs'); }
-  mappings(): never { throw new MonitorUnavailableError('mappings'); }
-  lapic(): never { throw new MonitorUnavailableError('lapic'); }
-  disassemble(): never { throw new MonitorUnavailableError('disassemble'); }
-  writePhysical(): never { throw new MonitorUnavailableError('writePhysical'); }
-  writeVirtual(): never { throw new MonitorUnavailableError('writeVirtual'); }
-  systemReset(): never { throw new MonitorUnavailableError('systemReset'); }
-  injectNmi(): never { throw new MonitorUnavailableError('injectNmi'); }
-  exitTrace(): never { throw new MonitorUnavailableError('exitTrace'); }
-  ioPortBreakdown(): never { throw new MonitorUnavailableError('ioPortBreakdown'); }
-  msrBreakdown(): never { throw new MonitorUnavailableError('msrBreakdown'); }
+  /** All of it or nothing: every page is checked to be mapped before the first byte is written. */
+  writeVirtual(vcpu: number, address: bigint, bytes: Uint8Array): void {
+    const memory = this.vm.shared.memory;
+    for (const piece of this.mapped(vcpu, address, bytes.length)) memory.writeBytes(gpa(piece.physical), bytes.subarray(piece.offset, piece.offset + piece.length));
+  }
+
+  /** The RAM pieces of a whole guest-virtual range, or a RangeError naming its first unmapped byte. */
+  private mapped(vcpu: number, address: bigint, length: number): PhysicalPiece[] {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`bad length ${length}`);
+    const pieces = physicalPieces(this.space(vcpu), address, length);
+    const covered = pieces.reduce((n, p) => n + p.length, 0);
+    if (covered < length) throw new RangeError(`${hex(BigInt.asUintN(64, address + BigInt(covered)))} is not mapped in vCPU ${vcpu}'s page tables (or not in RAM)`);
+    return pieces;
+  }
+
+  /** The vCPU's address space at its last snapshot: its CR3 (PCID bits dropped), none with paging off. */
+  private space(vcpu: number): AddressSpace {
+    const s = this.vm.registers(vcpu);
+    return { memory: this.vm.shared.memory, cr3: (s.cr0 & CR0_PG) !== 0n ? Number(s.cr3 & CR3_TABLE) : undefined };
+  }
+
+  fullRegisters(vcpu: number): FullRegisterState {
+    const slots = this.vm.snapshotSlots(vcpu);
+    return decodeFullState(this.vm.shared.decodeSnapshot(vcpu, slots), slots);
+  }
+
+  vmcs(vcpu: number): readonly VmcsField[] {
+    const slots = this.vm.snapshotSlots(vcpu);
+    return vmcsFields(decodeFullState(this.vm.shared.decodeSnapshot(vcpu, slots), slots), slots);
+  }
+
+  lapic(vcpu: number): LapicState {
+    return decodeLapic(this.vm.snapshotSlots(vcpu));
+  }
+
+  mappings(vcpu: number): readonly PageMapping[] {
+    const { memory, cr3 } = this.space(vcpu);
+    if (cr3 === undefined) return [{ virtual: 0n, physical: 0n, length: BigInt(memory.size), flags: PageMappingFlags.PRESENT | PageMappingFlags.WRITABLE | PageMappingFlags.USER }];
+    return pageMappings(memory, cr3);
+  }
+
+  /** 64-bit code, as far as it can be read: the instructions up to the first unmapped byte. */
+  disassemble(vcpu: number, address: bigint, count: number): readonly Instruction[] {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_DISASSEMBLY) throw new RangeError(`give 1 to ${MAX_DISASSEMBLY} instructions, not ${count}`);
+    const start = BigInt.asUintN(64, address);
+    const pieces = physicalPieces(this.space(vcpu), start, Math.min(count * MAX_INSTRUCTION_BYTES, Number((1n << 64n) - start)));
+    const code = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    for (const piece of pieces) this.vm.shared.memory.readBytes(gpa(piece.physical), code.subarray(piece.offset, piece.offset + piece.length));
+    const result = disassembleBytes(code, { address: start, count, syntax: DisSyntax.ATT });
+    if (result === undefined) throw new RangeError(`${hex(start)}: no whole instruction is mapped there in vCPU ${vcpu}'s page tables`);
+    return result.instructions.map(({ address: at, bytes, text }) => ({ address: at, bytes, text }));
+  }
+
+  systemReset(): void {
+    this.vm.reset();
+  }
+
+  /** The NMI goes as an NMI IPI does: latched by the vCPU, injected at its first VM entry where NMIs are not blocked. */
+  injectNmi(vcpu: number): void {
+    this.vm.checkVcpu(vcpu);
+    const shared = this.vm.shared;
+    Atomics.add(shared.control, shared.nmiIndex(vcpu), 1);
+    shared.kick(vcpu, Attention.IPI);
+  }
+
+  exitTrace(vcpu: number, last: number): readonly ExitTraceRecord[] {
+    this.vm.checkVcpu(vcpu);
+    if (!Number.isInteger(last) || last < 1) throw new RangeError(`give a positive number of exits, not ${last}`);
+    Atomics.store(this.vm.shared.control, Control.EXIT_TIMING, 1);
+    return this.vm.shared.exitStats.exitTrace(vcpu, last);
+  }
+
+  ioPortBreakdown(): readonly AccessBreakdownRow[] {
+    return this.vm.shared.exitStats.portBreakdown();
+  }
+
+  msrBreakdown(): readonly AccessBreakdownRow[] {
+    return this.vm.shared.exitStats.msrBreakdown();
+  }
 }
 
 /** CR0.PG: paging is on, so virtual addresses go through CR3. */
 const CR0_PG = 1n << 31n;
+/** CR3 bits 51:12, the PML4's address (the low bits are PCID or PWT/PCD). */
+const CR3_TABLE = 0xf_ffff_ffff_f000n;
+/** Instructions one disassemble call decodes at most. */
+const MAX_DISASSEMBLY = 256;
 
 export class Vm implements VmMonitor {
   readonly config: Required<VmConfig>;
@@ -192,6 +272,10 @@ export class Vm implements VmMonitor {
   private readonly listeners = new Set<(event: VmEvent) => void>();
   private workers: Worker[] = [];
   private readonly boot: BootInfo;
+  /** What was loaded into RAM, kept to load it again at a platform reset. */
+  private readonly image: BootImage;
+  private readonly uarts: { readonly com1: Uart16550; readonly com2: Uart16550 };
+  private resetting = false;
   private stopReason: StopReason | undefined;
   private readonly stopped: Promise<StopReason>;
   private resolveStopped!: (reason: StopReason) => void;
@@ -201,17 +285,19 @@ export class Vm implements VmMonitor {
     this.config = resolveConfig(config);
     this.shared = VmShared.create(this.config.vcpus, this.config.memoryBytes);
     Atomics.store(this.shared.control, Control.LOG_LEVEL, logLevelIndex(this.config.logLevel));
-    this.boot = loadMultiboot(this.shared.memory, {
+    this.image = {
       kernel: readImage(this.config.kernel, 'kernel'),
       modules: [
         ...(this.config.initrd === '' ? [] : [{ bytes: readImage(this.config.initrd, 'initrd'), name: 'initramfs' }]),
         ...(this.config.added.length === 0 ? [] : [{ bytes: addedArchive(this.config.added), name: 'added' }]),
       ],
       commandLine: `console=ttyS0${this.config.commandLine === '' ? '' : ` ${this.config.commandLine}`}`,
-    });
+    };
+    this.boot = loadMultiboot(this.shared.memory, this.image);
     const uarts = createUarts(this.shared, () => this.state === 'stopped');
     uarts.com1.reset();
     uarts.com2.reset();
+    this.uarts = uarts;
     const isStopped = (): boolean => this.state === 'stopped';
     this.com1 = new SerialHost(this.shared.com1Tx, this.shared.com1Rx, uarts.com1, () => this.raise(4), isStopped);
     this.com2 = new SerialHost(this.shared.com2Tx, this.shared.com2Rx, uarts.com2, () => this.raise(3), isStopped);
@@ -289,6 +375,48 @@ export class Vm implements VmMonitor {
     this.emit({ kind: 'resume' });
   }
 
+  /**
+   * A platform reset (the monitor's system_reset): every vCPU thread leaves guest mode at its next
+   * exit, RAM is cleared and the images loaded again, the platform's devices go back to power-on,
+   * then each vCPU is built afresh — the BSP at the kernel's entry point, the APs waiting for
+   * INIT and STARTUP. The serial consoles, the exit counters and the log go on. It returns at
+   * once; the reset completes as soon as every vCPU has left guest mode. A VM that is not running
+   * or paused has nothing to reset; a paused one is reset and stays paused.
+   */
+  reset(): void {
+    if ((this.state !== 'running' && this.state !== 'paused') || this.resetting) return;
+    // The debugger's breakpoints and parked vCPUs would not survive RAM and the vCPUs being rebuilt.
+    if (this.shared.debug.attached) throw new MonitorUnavailableError('systemReset', 'a debugger is attached: detach it first');
+    this.resetting = true;
+    Atomics.store(this.shared.control, Control.RESET_PARKED, 0);
+    for (let v = 0; v < this.config.vcpus; v++) this.shared.kick(v, VmmAttention.RESET);
+    void this.completeReset();
+  }
+
+  private async completeReset(): Promise<void> {
+    const { control } = this.shared;
+    for (;;) {
+      const parked = Atomics.load(control, Control.RESET_PARKED);
+      if (parked === this.config.vcpus) break;
+      if (Atomics.load(control, Control.STOP_KIND) !== StopKind.NONE) {
+        this.resetting = false;
+        return;
+      }
+      const wait = Atomics.waitAsync(control, Control.RESET_PARKED, parked, 50);
+      if (wait.async) await wait.value;
+    }
+    const memory = this.shared.memory;
+    const zeros = new Uint8Array(2 ** 20);
+    for (let at = 0; at < memory.size; at += zeros.length) memory.writeBytes(gpa(at), zeros.subarray(0, Math.min(zeros.length, memory.size - at)));
+    loadMultiboot(memory, this.image);
+    this.shared.resetPlatform();
+    this.uarts.com1.reset();
+    this.uarts.com2.reset();
+    this.resetting = false;
+    Atomics.add(control, Control.RESET_GENERATION, 1);
+    Atomics.notify(control, Control.RESET_GENERATION);
+  }
+
   async stop(): Promise<StopReason> {
     if (this.state === 'created') {
       this.stopReason = { kind: 'host-stop' };
@@ -327,10 +455,15 @@ export class Vm implements VmMonitor {
   }
 
   registers(vcpu: number): RegisterSnapshot {
+    return this.shared.decodeSnapshot(vcpu, this.snapshotSlots(vcpu));
+  }
+
+  /** The newest consistent snapshot slots of a vCPU (vmm/shared.ts Snap), for the full state. */
+  snapshotSlots(vcpu: number): BigUint64Array {
     this.checkVcpu(vcpu);
     // A running vCPU is asked for a fresh snapshot; a halted one published its last when it halted.
     if (this.state === 'running' && this.runState(vcpu) === 'running') this.shared.kick(vcpu, Attention.SNAPSHOT);
-    return this.shared.readSnapshot(vcpu);
+    return this.shared.readSnapshotSlots(vcpu);
   }
 
   /** Run state of a vCPU right now. */
@@ -343,7 +476,7 @@ export class Vm implements VmMonitor {
     return this.shared.log.read(cursor, max);
   }
 
-  private checkVcpu(vcpu: number): void {
+  checkVcpu(vcpu: number): void {
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.config.vcpus) throw new RangeError(`no vCPU ${vcpu}: the VM has ${this.config.vcpus}`);
   }
 }

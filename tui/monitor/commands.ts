@@ -109,7 +109,7 @@ export const COMMANDS: Readonly<Record<string, MonitorCommandSpec>> = {
       return { data: Buffer.from(bytes).toString('hex') };
     },
   },
-  // What the interpreter CPU will answer; until then each fails with its "not available" error.
+  // The full state each vCPU publishes, the exit records, memory writes and events.
   'query-registers-full': { args: { 'cpu-index': { type: 'integer' } }, help: 'every register with segment caches, GDTR/IDTR, CR8, DR0-7', run: ({ vm }, args) => vm.debug.fullRegisters(vcpuArg(vm, args['cpu-index'])) },
   'query-vmcs': { args: { 'cpu-index': { type: 'integer' } }, help: 'the VMCS fields of a vCPU', run: ({ vm }, args) => vm.debug.vmcs(vcpuArg(vm, args['cpu-index'])) },
   'query-mappings': { args: { 'cpu-index': { type: 'integer' } }, help: 'the page-table mappings of a vCPU', run: ({ vm }, args) => vm.debug.mappings(vcpuArg(vm, args['cpu-index'])) },

@@ -1,12 +1,13 @@
 /**
  * The human monitor: QEMU's HMP commands over a VM's monitor API — `info …`, `x`/`xp`, `print`,
  * `cpu`, `stop`/`cont`, `quit`. It reads shared state only, so it answers while the guest is
- * paused or hung. Commands whose state the CPU model does not publish yet say so, one line each.
+ * paused or hung. Commands a VM cannot answer (system_reset with gdb attached; any whose state
+ * a VM's CPU model does not publish) say so, one line each.
  */
 import { EXIT_REASON_COUNT, exitReasonName } from '../../shell-protocol/exit-reasons.js';
 import {
   type AccessBreakdownRow, type ExitTraceRecord, type FullRegisterState, type Instruction, type LapicState, type PageMapping,
-  PageMappingFlags as PageFlags, type RegisterSnapshot, type VmcsField, type VmMonitor, isMonitorUnavailableError,
+  type MonitorUnavailableError, PageMappingFlags as PageFlags, type RegisterSnapshot, type VmcsField, type VmMonitor, isMonitorUnavailableError,
 } from '../../vmm/monitor-api.js';
 import { sanitize } from '../terminal-text.js';
 import { VERSION } from '../version.js';
@@ -142,9 +143,10 @@ export function formatLapic(l: LapicState): string {
   ].join('\n');
 }
 
+/** `info trace`; '-' for times not taken: exits from before the trace was first asked for, one still being handled. */
 export function formatTrace(records: readonly ExitTraceRecord[]): string {
   const head = `${'time (s)'.padStart(12)} cpu ${'reason'.padEnd(22)} ${'qualification'.padEnd(18)} ${'rip'.padEnd(18)} handling`;
-  return [head, ...records.map((r) => `${(r.timeMs / 1000).toFixed(6).padStart(12)} ${String(r.vcpu).padStart(3)} ${`${exitReasonName(r.reason)} (${r.reason})`.padEnd(22)} 0x${hex(r.qualification)} 0x${hex(r.rip)} ${r.handlingNs} ns`)].join('\n');
+  return [head, ...records.map((r) => `${(r.timeMs === undefined ? '-' : (r.timeMs / 1000).toFixed(6)).padStart(12)} ${String(r.vcpu).padStart(3)} ${`${exitReasonName(r.reason)} (${r.reason})`.padEnd(22)} 0x${hex(r.qualification)} 0x${hex(r.rip)} ${r.handlingNs === undefined ? '-' : `${r.handlingNs} ns`}`)].join('\n');
 }
 
 export function formatBreakdown(what: string, rows: readonly AccessBreakdownRow[], digits: number): string {
@@ -378,7 +380,8 @@ export class Hmp {
     try {
       return call(this.vm, this.cpu);
     } catch (error) {
-      if (isMonitorUnavailableError(error)) return `${command}: not available in this build (the CPU model does not publish that state yet)`;
+      // An error that crossed a socket keeps its name but not its reason.
+      if (isMonitorUnavailableError(error)) return `${command}: not available in this build (${(error as Partial<MonitorUnavailableError>).reason ?? 'the CPU model does not publish that state yet'})`;
       throw error;
     }
   }

@@ -187,6 +187,22 @@ export class Lapic {
     return Math.max(0, Math.ceil((this.timerDeadline - this.now()) / this.dividerNs));
   }
 
+  /**
+   * The registers `info lapic` shows, as words from `at`: ID, TPR, PPR, LVT timer, initial count,
+   * current count, divide configuration, one spare, IRR (8 words), ISR (8 words).
+   */
+  publish(w: Int32Array, at: number): void {
+    w[at] = this.index;
+    w[at + 1] = this.tpr;
+    w[at + 2] = this.ppr;
+    w[at + 3] = this.lvtTimer;
+    w[at + 4] = this.initialCount;
+    w[at + 5] = this.currentCount();
+    w[at + 6] = this.divide;
+    w.set(this.irr, at + 8);
+    w.set(this.isr, at + 16);
+  }
+
   // --- MSR access -------------------------------------------------------------------------------
 
   /** RDMSR of an APIC MSR: the value, or undefined for #GP. */

@@ -9,6 +9,7 @@ import { hex } from '../hw/address.js';
 import type { ExitHandler } from '../hw/cpu.js';
 import { Vector } from '../hw/state.js';
 import type { ProtectedRanges } from '../ept.js';
+import { Control } from '../shared.js';
 import type { Vcpu } from '../vcpu/vcpu.js';
 import { handleCpuid } from './cpuid.js';
 import { handleCrAccess } from './cr.js';
@@ -34,7 +35,20 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
     vcpu.prepareEntry();
     return;
   }
-  vcpu.shared.countExit(vcpu.index, reason);
+  const shared = vcpu.shared;
+  shared.countExit(vcpu.index, reason);
+  // Plain read: timing switched on by the monitor may take effect an exit late.
+  const timed = shared.control[Control.EXIT_TIMING] !== 0;
+  const started = timed ? performance.now() : 0;
+  const at = shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, timed ? shared.uptimeAt(started) : Number.NaN);
+  dispatch(vcpu, sub, reason);
+  vcpu.serviceAttention();
+  vcpu.prepareEntry();
+  if (timed) shared.exitStats.exitHandled(at, (performance.now() - started) * 1e6);
+}
+
+function dispatch(vcpu: Vcpu, sub: ExitSubsystems, reason: number): void {
+  const v = vcpu.vmcs;
   switch (reason) {
     case ExitReason.CPUID: handleCpuid(vcpu); break;
     case ExitReason.IO_INSTRUCTION: handleIo(vcpu, sub.ports); break;
@@ -44,6 +58,9 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
     case ExitReason.VMCALL: sub.vmcalls.handle(vcpu); break;
     case ExitReason.HLT:
       v.advanceRip();
+      // HLT has completed, so the shadow of an STI before it (`sti; hlt`) is over, as KVM clears
+      // it when it skips an instruction: what wakes the vCPU is delivered after the HLT.
+      v.state.interruptShadow = false;
       vcpu.halt();
       break;
     case ExitReason.EXTERNAL_INTERRUPT: break; // a host kick: serviced below
@@ -65,8 +82,6 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
     default:
       vcpu.abortUnhandled();
   }
-  vcpu.serviceAttention();
-  vcpu.prepareEntry();
 }
 
 /** The exit handler object the CPU calls ("host RIP"). */

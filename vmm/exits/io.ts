@@ -68,6 +68,7 @@ export function handleIo(vcpu: Vcpu, bus: PortBus): void {
   const isIn = (q & (1 << 3)) !== 0;
   const string = (q & (1 << 4)) !== 0;
   const port = q >>> 16;
+  vcpu.shared.exitStats.countPort(port, !isIn);
   if (string) return stringIo(vcpu, bus, port, size, isIn, (q & (1 << 5)) !== 0);
   if (isIn) {
     const value = portIn(vcpu, bus, port, size);

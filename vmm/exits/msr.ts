@@ -87,6 +87,7 @@ export function sendIpi(vcpu: Vcpu, icr: bigint): void {
 export function handleRdmsr(vcpu: Vcpu, msrs: MsrFile): void {
   const v = vcpu.vmcs;
   const msr = v.gpr32(Gpr.RCX);
+  vcpu.shared.exitStats.countMsr(msr, false);
   const value = msrs.read(vcpu, msr);
   if (value === undefined) {
     vcpu.log.write('warn', 'msr', `RDMSR of unknown MSR 0x${msr.toString(16)}: #GP`);
@@ -100,6 +101,7 @@ export function handleRdmsr(vcpu: Vcpu, msrs: MsrFile): void {
 export function handleWrmsr(vcpu: Vcpu, msrs: MsrFile): void {
   const v = vcpu.vmcs;
   const msr = v.gpr32(Gpr.RCX);
+  vcpu.shared.exitStats.countMsr(msr, true);
   const value = (BigInt(v.gpr32(Gpr.RDX)) << 32n) | BigInt(v.gpr32(Gpr.RAX));
   if (!msrs.write(vcpu, msr, value)) {
     vcpu.log.write('warn', 'msr', `WRMSR of ${msr >= 0x800 && msr <= 0x8ff ? 'x2APIC register' : 'unknown MSR'} 0x${msr.toString(16)} (value 0x${value.toString(16)}): #GP`);

@@ -7,13 +7,14 @@ import { ExitReason, exitReasonName } from '../../shell-protocol/exit-reasons.js
 import { hex } from '../hw/address.js';
 import { Attention, type Cpu } from '../hw/cpu.js';
 import { readRflags } from '../hw/flags.js';
-import { Flag, Seg } from '../hw/state.js';
+import { Flag, Seg, Vector } from '../hw/state.js';
 import { EventType, type Vmcs } from '../hw/vmcs.js';
 import { Lapic } from '../devices/lapic.js';
 import { DebugAgent } from '../debug/agent.js';
 import type { VmmLog } from '../log.js';
 import type { StopReason } from '../monitor-api.js';
-import { Control, RunStateCode, Snap, SNAPSHOT_SLOTS, StopKind, type VmShared } from '../shared.js';
+import { Control, RunStateCode, Snap, SNAPSHOT_SLOTS, StopKind, VmmAttention, type VmShared } from '../shared.js';
+import { publishFullState } from './published-state.js';
 
 export interface VcpuConfig {
   readonly stealth: boolean;
@@ -24,6 +25,14 @@ export class VcpuShutdown extends Error {
   override readonly name = 'VcpuShutdown';
   constructor() {
     super('the vCPU left guest mode: the VM is stopping');
+  }
+}
+
+/** Thrown by the VMM out of an exit to leave guest mode for a platform reset (the monitor's system_reset). */
+export class VcpuReset extends Error {
+  override readonly name = 'VcpuReset';
+  constructor() {
+    super('the vCPU left guest mode: the platform is being reset');
   }
 }
 
@@ -44,6 +53,10 @@ export class Vcpu {
   /** The debugger's side on this vCPU (vmm/debug/agent.ts). */
   readonly debug: DebugAgent;
   private snapshotSequence = 0;
+  /** In HLT: the activity state the snapshot shows. */
+  private halted = false;
+  /** An NMI taken from the shared count (IPIs with NMI delivery, the monitor's `nmi`) and not yet injected. */
+  private nmiPending = false;
   /** The snapshot area as 32-bit words: GPRs are published as halves, without BigInt. */
   private readonly snapshotWords: Int32Array;
 
@@ -59,6 +72,8 @@ export class Vcpu {
     this.vmcs = cpu.vmcs;
     this.lapic = new Lapic(index, shared, () => this.nowNs(), index === 0 ? shared.pic : undefined);
     this.snapshotWords = new Int32Array(shared.snapshots.buffer as SharedArrayBuffer);
+    // After a platform reset the sequence goes on: readers take equal numbers for the same snapshot.
+    this.snapshotSequence = Number(shared.snapshots[index * SNAPSHOT_SLOTS + Snap.SEQUENCE]!);
     this.debug = new DebugAgent(this);
   }
 
@@ -124,6 +139,7 @@ export class Vcpu {
     s[base + Snap.CPL] = BigInt(c.cpl);
     s[base + Snap.RUN_STATE] = BigInt(Atomics.load(shared.control, shared.runStateIndex(this.index)));
     s[base + Snap.LAST_EXIT] = BigInt(this.vmcs.exitReason);
+    publishFullState(s, w, base, c, this.vmcs, this.lapic, this.halted);
     s[base + Snap.SEQUENCE] = BigInt(++this.snapshotSequence);
     Atomics.add(lock, this.index, 1);
   }
@@ -141,6 +157,10 @@ export class Vcpu {
     let bits = Atomics.load(shared.control, index);
     while (bits !== 0) {
       if ((bits & Attention.STOP) !== 0 || this.stopping) this.stopVm({ kind: 'host-stop' });
+      if ((bits & VmmAttention.RESET) !== 0) {
+        Atomics.and(shared.control, index, ~VmmAttention.RESET);
+        throw new VcpuReset();
+      }
       if ((bits & Attention.SNAPSHOT) !== 0) {
         Atomics.and(shared.control, index, ~Attention.SNAPSHOT);
         this.publishSnapshot();
@@ -157,6 +177,8 @@ export class Vcpu {
       if ((bits & Attention.IPI) !== 0) {
         Atomics.and(shared.control, index, ~Attention.IPI);
         this.lapic.collectIpis();
+        // The NMI latch holds one: NMIs that arrive while one is pending are lost (SDM Vol.3A 6.7.1).
+        if (Atomics.exchange(shared.control, shared.nmiIndex(this.index), 0) !== 0) this.nmiPending = true;
       }
       if ((bits & Attention.DEBUG) !== 0) this.debug.stopHere();
       if ((bits & Attention.PAUSE) !== 0) {
@@ -169,8 +191,9 @@ export class Vcpu {
   }
 
   /**
-   * Before VM entry: inject the interrupt the guest can take now (or ask for an interrupt-window
-   * exit), and re-arm the preemption timer when the APIC timer changed or the last one fired.
+   * Before VM entry: inject an NMI or the interrupt the guest can take now (or ask for an
+   * interrupt-window exit), and re-arm the preemption timer when the APIC timer changed or the
+   * last one fired.
    */
   prepareEntry(): void {
     const lapic = this.lapic;
@@ -179,6 +202,13 @@ export class Vcpu {
     if (vmcs.injectionPending) return;
     if (this.debug.holdsInterrupts) {
       vmcs.interruptWindowExiting = false;
+      return;
+    }
+    // An NMI goes before any interrupt; blocked (by an NMI handler not yet at its IRET, or an
+    // STI/MOV SS shadow) it waits for a later entry, as the model has no NMI-window exiting.
+    if (this.nmiPending && !this.cpu.nmiBlocked && !this.cpu.interruptShadow) {
+      this.nmiPending = false;
+      vmcs.inject(Vector.NMI, EventType.NMI);
       return;
     }
     const pending = lapic.pendingInterrupt();
@@ -213,16 +243,20 @@ export class Vcpu {
     const shared = this.shared;
     const index = shared.attentionIndex(this.index);
     this.setRunState(RunStateCode.HALTED);
+    this.halted = true;
     this.publishSnapshot();
     for (;;) {
       this.serviceAttention();
       this.lapic.checkTimer();
       // HLT ends with an interrupt only if the guest can take it: with IF clear it sleeps on.
+      // An NMI ends it whatever IF says, unless NMIs are blocked.
       if ((this.cpu.flags & Flag.IF) !== 0 && this.lapic.pendingInterrupt() !== -1) break;
+      if (this.nmiPending && !this.cpu.nmiBlocked) break;
       const deadline = this.lapic.deadline;
       const timeout = Number.isFinite(deadline) ? Math.max(0, (deadline - this.nowNs()) / 1e6) : undefined;
       Atomics.wait(shared.control, index, 0, timeout);
     }
+    this.halted = false;
     this.setRunState(RunStateCode.RUNNING);
   }
 }

@@ -17,10 +17,10 @@ import { VmcallServices } from '../exits/vmcall.js';
 import { VmmLog } from '../log.js';
 import type { StopReason } from '../monitor-api.js';
 import { registerAbiServices } from '../services/index.js';
-import { RunStateCode, Startup, VmShared, type VmSharedHandles } from '../shared.js';
+import { Control, RunStateCode, Startup, StopKind, VmShared, type VmSharedHandles } from '../shared.js';
 import type { BootInfo } from '../vm/multiboot.js';
 import { launchMultiboot, launchStartup } from './launch.js';
-import { Vcpu, VcpuShutdown } from './vcpu.js';
+import { Vcpu, VcpuReset, VcpuShutdown } from './vcpu.js';
 
 export interface VcpuWorkerData {
   readonly handles: VmSharedHandles;
@@ -35,6 +35,12 @@ export type VcpuWorkerMessage = { readonly type: 'stop'; readonly reason: StopRe
 function run(data: VcpuWorkerData): void {
   const shared = new VmShared(data.handles);
   const report = (reason: StopReason): void => parentPort?.postMessage({ type: 'stop', reason } satisfies VcpuWorkerMessage);
+  // Each platform reset builds the vCPU afresh, as a processor comes out of RESET.
+  while (boot(shared, data, report) === 'reset' && waitForReset(shared));
+}
+
+/** Build this vCPU's VMM state and run the guest until the VM stops or the platform resets. */
+function boot(shared: VmShared, data: VcpuWorkerData, report: (reason: StopReason) => void): 'stopped' | 'reset' {
   let vcpu: Vcpu | undefined;
   const stopping = (): boolean => vcpu?.stopping ?? false;
   const { com1, com2 } = createUarts(shared, stopping);
@@ -59,6 +65,7 @@ function run(data: VcpuWorkerData): void {
   ports.register(DEBUG_EXIT_PORT, 1, debugExitDevice(vcpu));
   registerAbiServices(vmcalls, { shared, protectedRanges });
 
+  let outcome: 'stopped' | 'reset' = 'stopped';
   try {
     if (data.index === 0) {
       launchMultiboot(cpu, data.boot);
@@ -74,7 +81,8 @@ function run(data: VcpuWorkerData): void {
     vcpu.prepareEntry();
     cpu.launch();
   } catch (error) {
-    if (!(error instanceof VcpuShutdown)) {
+    if (error instanceof VcpuReset) outcome = 'reset';
+    else if (!(error instanceof VcpuShutdown)) {
       const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
       try {
         vcpu.stopVm({ kind: 'internal-error', vcpu: data.index, message });
@@ -83,9 +91,26 @@ function run(data: VcpuWorkerData): void {
       }
     }
   } finally {
-    vcpu.setRunState(RunStateCode.STOPPED);
+    vcpu.setRunState(outcome === 'reset' ? RunStateCode.NOT_STARTED : RunStateCode.STOPPED);
     vcpu.publishSnapshot();
   }
+  return outcome;
+}
+
+/**
+ * Out of guest mode for a platform reset: say so, then wait until the main thread has reset the
+ * platform (vm.ts systemReset); false when the VM stops meanwhile.
+ */
+function waitForReset(shared: VmShared): boolean {
+  const { control } = shared;
+  const generation = Atomics.load(control, Control.RESET_GENERATION);
+  Atomics.add(control, Control.RESET_PARKED, 1);
+  Atomics.notify(control, Control.RESET_PARKED);
+  while (Atomics.load(control, Control.RESET_GENERATION) === generation) {
+    if (Atomics.load(control, Control.STOP_KIND) !== StopKind.NONE) return false;
+    Atomics.wait(control, Control.RESET_GENERATION, generation, 50);
+  }
+  return true;
 }
 
 /** An AP waits for INIT and STARTUP from the BSP (or for the VM to stop); returns the vector. */
