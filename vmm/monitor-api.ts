@@ -266,12 +266,12 @@ export interface VmDebug {
    */
   mappings(vcpu: number): readonly PageMapping[];
   lapic(vcpu: number): LapicState;
-  /** `count` (1-256) 64-bit instructions from `address` (guest-virtual through the vCPU's CR3), up to the first unmapped byte; AT&T syntax. */
+  /** `count` (1-256) instructions in the vCPU's code size from `address` (guest-virtual through the vCPU's CR3), up to the first unmapped byte; AT&T syntax. */
   disassemble(vcpu: number, address: bigint, count: number): readonly Instruction[];
   /**
    * Writes are whole or not at all (a RangeError, nothing written); every vCPU decodes code again
-   * from a page written. Memory calls here do not know a gdb's software breakpoints: reads show
-   * their INT3 bytes and a write over one replaces it (vmm/debug's readMemory/writeMemory keep them).
+   * from a page written. Memory calls see the guest's bytes as gdb does: a software breakpoint's
+   * INT3 reads as the byte it replaced, and a write there changes that byte and keeps the breakpoint.
    */
   writePhysical(address: bigint, bytes: Uint8Array): void;
   writeVirtual(vcpu: number, address: bigint, bytes: Uint8Array): void;

@@ -17,7 +17,8 @@ import {
   type VcpuRunState, type VmcsField, type VmConfig, type VmDebug, type VmEvent, type VmMonitor, type VmState,
 } from './monitor-api.js';
 import { pageMappings } from './page-mappings.js';
-import { disassembleBytes } from './services/disassemble.js';
+import { type Bitness, disassembleBytes } from './services/disassemble.js';
+import { existingDebugger } from './debug/debugger.js';
 import { Control, RUN_STATES, RunStateCode, StopKind, VmShared, VmStateCode, VmmAttention } from './shared.js';
 import { decodeFullState, decodeLapic, vmcsFields } from './vcpu/published-state.js';
 import type { ByteRing } from './byte-ring.js';
@@ -151,12 +152,27 @@ class VmDebugCalls implements VmDebug {
   constructor(private readonly vm: Vm) {}
 
   readPhysical(address: bigint, length: number): Uint8Array {
-    return this.vm.shared.memory.slice(gpa(this.checkPhysical(address, length)), length);
+    return this.read(Number(this.checkPhysical(address, length)), length);
   }
 
   writePhysical(address: bigint, bytes: Uint8Array): void {
-    // Through GuestMemory: a write to a page holding decoded code makes every vCPU decode it again.
-    this.vm.shared.memory.writeBytes(gpa(this.checkPhysical(address, bytes.length)), bytes);
+    this.write(Number(this.checkPhysical(address, bytes.length)), bytes);
+  }
+
+  /** Guest RAM as the guest wrote it: a debugger's INT3s read as the bytes they replaced. */
+  private read(physical: number, length: number): Uint8Array {
+    const bytes = this.vm.shared.memory.slice(gpa(physical), length).slice(); // a copy: slice is a live view
+    existingDebugger(this.vm)?.hideBreakpoints(physical, bytes);
+    return bytes;
+  }
+
+  /**
+   * Through GuestMemory, so a write to a page holding decoded code makes every vCPU decode it
+   * again; a byte under a debugger's breakpoint becomes the byte it restores.
+   */
+  private write(physical: number, bytes: Uint8Array): void {
+    const dbg = existingDebugger(this.vm);
+    this.vm.shared.memory.writeBytes(gpa(physical), dbg === undefined ? bytes : dbg.keepBreakpoints(physical, bytes));
   }
 
   private checkPhysical(address: bigint, length: number): bigint {
@@ -168,17 +184,14 @@ class VmDebugCalls implements VmDebug {
   }
 
   readVirtual(vcpu: number, address: bigint, length: number): Uint8Array {
-    const memory = this.vm.shared.memory;
-    const pieces = this.mapped(vcpu, address, length);
     const out = new Uint8Array(length);
-    for (const piece of pieces) memory.readBytes(gpa(piece.physical), out.subarray(piece.offset, piece.offset + piece.length));
+    for (const piece of this.mapped(vcpu, address, length)) out.set(this.read(piece.physical, piece.length), piece.offset);
     return out;
   }
 
   /** All of it or nothing: every page is checked to be mapped before the first byte is written. */
   writeVirtual(vcpu: number, address: bigint, bytes: Uint8Array): void {
-    const memory = this.vm.shared.memory;
-    for (const piece of this.mapped(vcpu, address, bytes.length)) memory.writeBytes(gpa(piece.physical), bytes.subarray(piece.offset, piece.offset + piece.length));
+    for (const piece of this.mapped(vcpu, address, bytes.length)) this.write(piece.physical, bytes.subarray(piece.offset, piece.offset + piece.length));
   }
 
   /** The RAM pieces of a whole guest-virtual range, or a RangeError naming its first unmapped byte. */
@@ -216,16 +229,24 @@ class VmDebugCalls implements VmDebug {
     return pageMappings(memory, cr3);
   }
 
-  /** 64-bit code, as far as it can be read: the instructions up to the first unmapped byte. */
+  /** Code in the vCPU's code size, as far as it can be read: the instructions up to the first unmapped byte. */
   disassemble(vcpu: number, address: bigint, count: number): readonly Instruction[] {
     if (!Number.isInteger(count) || count < 1 || count > MAX_DISASSEMBLY) throw new RangeError(`give 1 to ${MAX_DISASSEMBLY} instructions, not ${count}`);
     const start = BigInt.asUintN(64, address);
     const pieces = physicalPieces(this.space(vcpu), start, Math.min(count * MAX_INSTRUCTION_BYTES, Number((1n << 64n) - start)));
     const code = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-    for (const piece of pieces) this.vm.shared.memory.readBytes(gpa(piece.physical), code.subarray(piece.offset, piece.offset + piece.length));
-    const result = disassembleBytes(code, { address: start, count, syntax: DisSyntax.ATT });
+    for (const piece of pieces) code.set(this.read(piece.physical, piece.length), piece.offset);
+    const result = disassembleBytes(code, { address: start, count, syntax: DisSyntax.ATT }, this.codeSize(vcpu));
     if (result === undefined) throw new RangeError(`${hex(start)}: no whole instruction is mapped there in vCPU ${vcpu}'s page tables`);
     return result.instructions.map(({ address: at, bytes, text }) => ({ address: at, bytes, text }));
+  }
+
+  /** 64 in a long-mode code segment (CS.L), else 32 or 16 by CS.D in protected mode, 16 in real mode. */
+  private codeSize(vcpu: number): Bitness {
+    const full = this.fullRegisters(vcpu);
+    const rights = full.segments.cs.accessRights;
+    if ((full.efer & EFER_LMA) !== 0n && (rights & CS_L) !== 0) return 64;
+    return (full.cr0 & CR0_PE) !== 0n && (rights & CS_D) !== 0 ? 32 : 16;
   }
 
   systemReset(): void {
@@ -258,6 +279,11 @@ class VmDebugCalls implements VmDebug {
 
 /** CR0.PG: paging is on, so virtual addresses go through CR3. */
 const CR0_PG = 1n << 31n;
+const CR0_PE = 1n;
+const EFER_LMA = 1n << 10n;
+/** CS access rights in the VMCS format: L (64-bit code) and D/B (32-bit default size). */
+const CS_L = 1 << 13;
+const CS_D = 1 << 14;
 /** CR3 bits 51:12, the PML4's address (the low bits are PCID or PWT/PCD). */
 const CR3_TABLE = 0xf_ffff_ffff_f000n;
 /** Instructions one disassemble call decodes at most. */

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gpa } from '../../vmm/hw/address.js';
 import { EXIT_REASON_COUNT, ExitReason } from '../../shell-protocol/exit-reasons.js';
 import { testImage } from '../../scripts/build-image.js';
 import { Hmp } from '../../tui/monitor/hmp.js';
@@ -17,7 +18,7 @@ import { type AccessBreakdownRow, type PageMapping, PageMappingFlags } from '../
 import { DEFAULT_KERNEL } from '../../vmm/vm/images.js';
 import { type Vm, createVm } from '../../vmm/vm.js';
 import { iced } from '../cpu/iced.js';
-import { parseElf64 } from '../support/elf.js';
+import { parseElf64 } from '../../vmm/vm/elf.js';
 import { GuestConsole } from '../support/guest-console.js';
 
 // guest/kernel/layout.h and kernel.h.
@@ -378,6 +379,16 @@ describe('the monitor and the debugger', () => {
       for (let n = 0; n < 20; n++) expect(await dbg.step(0)).toEqual({ kind: 'step', vcpu: 0 });
       dbg.addBreakpoint('software', loop.get('bump')!, 1);
       expect((await dbg.continue()).kind).toBe('breakpoint');
+      // The monitor sees the guest's bytes, as gdb does: the INT3 under them stays.
+      const bump = loop.get('bump')!;
+      const raw = (): number => debugged.shared.memory.read8(gpa(Number(bump))); // identity-mapped image
+      const original = debugged.debug.readPhysical(bump, 1)[0]!;
+      expect(raw()).toBe(0xcc);
+      expect(original).not.toBe(0xcc);
+      expect(debugged.debug.readVirtual(0, bump, 1)[0]).toBe(original);
+      expect(debugged.debug.disassemble(0, bump, 1)[0]!.text).not.toBe('int3');
+      debugged.debug.writeVirtual(0, bump, Uint8Array.of(original));
+      expect(raw()).toBe(0xcc);
       const counts = debugged.exitCounts(0);
       const reasons = new Set(debugged.debug.exitTrace(0, TRACE_ENTRIES).map((r) => r.reason));
       for (const reason of [ExitReason.MONITOR_TRAP_FLAG, ExitReason.EXCEPTION_NMI]) {

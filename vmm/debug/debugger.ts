@@ -440,9 +440,31 @@ export class Debugger {
     const last = pieces.at(-1);
     const out = new Uint8Array(last === undefined ? 0 : last.offset + last.length);
     for (const piece of pieces) {
-      memory.readBytes(gpa(piece.physical), out.subarray(piece.offset, piece.offset + piece.length));
-      for (const bp of this.software.values()) {
-        if (bp.physical >= piece.physical && bp.physical < piece.physical + piece.length) out[piece.offset + bp.physical - piece.physical] = bp.original;
+      const bytes = out.subarray(piece.offset, piece.offset + piece.length);
+      memory.readBytes(gpa(piece.physical), bytes);
+      this.hideBreakpoints(piece.physical, bytes);
+    }
+    return out;
+  }
+
+  /** `bytes`, read from guest-physical `physical`, with each software breakpoint's INT3 put back to the byte it replaced. */
+  hideBreakpoints(physical: number, bytes: Uint8Array): void {
+    for (const bp of this.software.values()) {
+      if (bp.physical >= physical && bp.physical < physical + bytes.length) bytes[bp.physical - physical] = bp.original;
+    }
+  }
+
+  /**
+   * What to write at guest-physical `physical` for `bytes` to be the guest's: a byte under a
+   * software breakpoint becomes the byte the breakpoint will restore, and the INT3 stays.
+   */
+  keepBreakpoints(physical: number, bytes: Uint8Array): Uint8Array {
+    const out = bytes.slice();
+    for (const bp of this.software.values()) {
+      const at = bp.physical - physical;
+      if (at >= 0 && at < out.length) {
+        bp.original = out[at]!;
+        out[at] = INT3;
       }
     }
     return out;
@@ -457,17 +479,7 @@ export class Debugger {
     const pieces = physicalPieces(this.space(vcpu), address, data.length);
     const written = pieces.reduce((n, p) => n + p.length, 0);
     if (written < data.length) throw new DebugError('unmapped', `0x${BigInt.asUintN(64, address + BigInt(written)).toString(16)} is not mapped`);
-    for (const piece of pieces) {
-      const bytes = data.slice(piece.offset, piece.offset + piece.length);
-      for (const bp of this.software.values()) {
-        const at = bp.physical - piece.physical;
-        if (at >= 0 && at < piece.length) {
-          bp.original = bytes[at]!;
-          bytes[at] = INT3;
-        }
-      }
-      memory.writeBytes(gpa(piece.physical), bytes);
-    }
+    for (const piece of pieces) memory.writeBytes(gpa(piece.physical), this.keepBreakpoints(piece.physical, data.subarray(piece.offset, piece.offset + piece.length)));
   }
 
   /**
