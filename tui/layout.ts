@@ -50,8 +50,9 @@ export function layout(columns: number, rows: number): Layout {
     const logRows = height >= 50 ? 10 : height >= 40 ? 8 : 5;
     const top = height - CHROME_ROWS - (logRows + 2);
     const sideContent = top - 6; // three bordered panes
-    const codeRows = Math.min(10, Math.max(4, Math.round(sideContent * 0.3)));
-    const registerRows = Math.ceil((sideContent - codeRows) * 0.55);
+    // The code pane gets a few rows (RIP and what follows); the exits pane keeps what it had before it.
+    const codeRows = Math.min(8, Math.max(3, Math.round(sideContent * 0.18)));
+    const registerRows = Math.floor((sideContent - codeRows) * 0.45); // it scrolls; the exits pane's rows are read at a glance
     return {
       kind: 'side', columns: width, rows: height, consoleColumns: width - sideColumns, consoleRows: top - 1, sideColumns,
       registerRows, codeRows, exitRows: sideContent - codeRows - registerRows, logRows,

@@ -141,7 +141,7 @@ describe('ymir, the TUI in a real terminal', () => {
       t.type('', 'PageUp');
       await t.waitFor((s) => /\n {2}hello +VMCALL service 0: the VMM logs its greeting \(the seed's ymirsh\)\n/.test(consoleText(s)), 'the longest help line (77 columns), whole');
       t.type('', 'End');
-      const titles = columns >= 118 ? ['vCPU 0/1', 'VM exits', 'VMM log'] : ['VM exits, all vCPUs, by recent · Tab: registers, log'];
+      const titles = columns >= 118 ? ['vCPU 0/1', 'code AT&T', 'VM exits', 'VMM log'] : ['VM exits, all vCPUs, by recent · Tab: registers, code, log'];
       for (const title of ['COM1 console', ...titles, 'VM running', '^Q quit']) expect(screen).toContain(title);
       expect(lines.at(-1)).toMatch(/^ VM running · up <1m · [\d.]+[kMG]? exits\/s {2}\^G help · \^Q quit · Tab focus · \^T raw/); // not cut
       // What ymirsh just caused is among the rows the strip shows (at its next refresh).
