@@ -109,6 +109,12 @@ export const PRIVILEGED_OPS: ReadonlySet<Op> = new Set<Op>([
   Op.LOG_LEVEL,
 ]);
 
+const serviceNames = namesByValue(Service);
+/** `2` -> `CALL`; a number the ABI does not define -> `SERVICE_n`. */
+export function serviceName(nr: number | bigint): string {
+  return serviceNames.get(Number(nr)) ?? `SERVICE_${nr}`;
+}
+
 const opNames = namesByValue(Op);
 export function opName(op: number): string {
   return opNames.get(op) ?? `OP_${op}`;

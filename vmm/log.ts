@@ -8,6 +8,7 @@ import { Control, type VmShared } from './shared.js';
 
 const LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
 const encoder = new TextEncoder();
+const DEBUG = LEVELS.indexOf('debug');
 
 export function formatLogLine(level: LogLevel, scope: string, message: string): string {
   return `[${LABEL[level]}] ${scope.padEnd(7)} | ${message}\n`;
@@ -28,6 +29,19 @@ export class VmmLog {
 
   get level(): number {
     return Atomics.load(this.shared.control, Control.LOG_LEVEL);
+  }
+
+  /** Whether the level is debug: exits and VMCALLs are traced (`--log-level debug`). */
+  get tracing(): boolean {
+    return this.level === DEBUG;
+  }
+
+  /**
+   * A debug record for the log ring only (the TUI's log pane, `ymirsh log`, the monitor), not
+   * COM1: one line per exit on the console would bury the guest's own output.
+   */
+  trace(scope: string, message: string): void {
+    if (this.tracing) this.shared.log.append('debug', scope, message, this.shared.uptimeMs());
   }
 
   write(level: LogLevel, scope: string, message: string): void {

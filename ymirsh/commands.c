@@ -702,7 +702,9 @@ static int cmd_log(const struct command *self, int argc, char **argv)
 		} else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) follow = 1;
 		else return set_error("unknown argument %s", argv[i]), usage_error(self);
 	}
-	/* Where the log ends now: a read past the end returns no record and the next cursor. */
+	/* Where the log ends now: a read past the end returns no record and the next cursor. Without
+	 * -f the command stops there: at --log-level debug its own output adds records (one per
+	 * console exit), and reading on to the newest would never end. */
 	if (log_page(1ull << 62, 1, &e)) return failed(self);
 	LOAD(h, e);
 	end = h.next_cursor;
@@ -725,6 +727,7 @@ static int cmd_log(const struct command *self, int argc, char **argv)
 			struct sink t = { time, 0, sizeof(time), -1, 0 };
 
 			memcpy(&r, e->data + at, sizeof(r));
+			if (!follow && r.sequence >= end) break;
 			scope = (const char *)e->data + at + sizeof(r);
 			message = scope + r.scope_length;
 			message_length = r.message_length;
@@ -748,6 +751,7 @@ static int cmd_log(const struct command *self, int argc, char **argv)
 		}
 		sink_flush(&out);
 		cursor = h.next_cursor;
+		if (!follow && cursor >= end) break;
 		if (h.count > 0) continue;
 		if (!follow || key_pressed()) break;
 		sleep_ms(100);

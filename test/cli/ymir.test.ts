@@ -385,6 +385,13 @@ describe('ymir options and commands', () => {
     expect(before.status).toBe(0);
     expect(before.stdout).toMatch(/vCPUs:\s+3/);
     expect(before.stdout).toMatch(/log level:\s+debug/);
+    // At debug the VMM traces every exit and VMCALL into its log; `log` stops at the end it found.
+    const traced = await ymir(['--log-level', 'debug', 'run', '-c', 'hello; log -n 60']);
+    expect(traced.status).toBe(0);
+    expect(traced.stdout).toMatch(/\[DEBUG\] exit +\| vCPU \d: VMCALL at rip=0x[0-9a-f]+ qual=0x0\n[\s\S]*GREETINGS FROM VMX-ROOT[\s\S]*\[DEBUG\] vmc +\| vCPU \d: VMCALL HELLO from CPL 3: OK\n/);
+    expect(traced.stdout).toMatch(/\[DEBUG\] exit +\| vCPU \d: IO_INSTRUCTION at rip=0xffffffff[0-9a-f]+ qual=0x3f8/);
+    const quiet = await ymir(['run', '-c', 'hello; log -n 60']);
+    expect(quiet.stdout).not.toContain('[DEBUG] exit');
     const after = await ymir(['run', '--vcpus', '3', '--memory', '128M', '-c', 'info']);
     expect(after.stdout).toMatch(/vCPUs:\s+3/);
     expect(after.stdout).toMatch(/memory:\s+128 MiB/);

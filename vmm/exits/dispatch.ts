@@ -4,7 +4,7 @@
  * when the instruction is done; then, before VM entry, the host's requests are serviced and the
  * interrupt the guest can take is injected.
  */
-import { ExitReason } from '../../shell-protocol/exit-reasons.js';
+import { ExitReason, exitReasonName } from '../../shell-protocol/exit-reasons.js';
 import { hex } from '../hw/address.js';
 import type { ExitHandler } from '../hw/cpu.js';
 import { Vector } from '../hw/state.js';
@@ -41,6 +41,8 @@ export function handleExit(vcpu: Vcpu, sub: ExitSubsystems): void {
   const timed = shared.control[Control.EXIT_TIMING] !== 0;
   const started = timed ? performance.now() : 0;
   const at = shared.exitStats.recordExit(vcpu.index, reason, v.exitQualification, v.guestRipNumber, timed ? shared.uptimeAt(started) : Number.NaN);
+  // --log-level debug: each exit in the log ring, before what its handling logs.
+  if (vcpu.log.tracing) vcpu.log.trace('exit', `vCPU ${vcpu.index}: ${exitReasonName(reason)} at rip=${hex(v.guestRip)} qual=${hex(BigInt(v.exitQualification))}`);
   dispatch(vcpu, sub, reason);
   vcpu.serviceAttention();
   vcpu.prepareEntry();

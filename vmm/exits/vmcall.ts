@@ -3,7 +3,7 @@
  * greeting exactly as the seed chapter; an unknown number logs "Unhandled VMCALL: nr=N" and returns
  * -ENOSYS. A stealthy VMM answers every VMCALL with #UD, as a CPU without VMX does.
  */
-import { Service, Status } from '../../shell-protocol/constants.js';
+import { Service, Status, serviceName, statusName } from '../../shell-protocol/constants.js';
 import { Gpr, Vector } from '../hw/state.js';
 import type { Vcpu } from '../vcpu/vcpu.js';
 
@@ -51,11 +51,13 @@ export class VmcallServices {
     // The service number is all of RAX: one with high bits set is unknown, not truncated.
     const known = v.state.r[Gpr.RAX * 2 + 1] === 0 && v.gpr32(Gpr.RAX) < SERVICE_LIMIT;
     const service = known ? this.services[v.gpr32(Gpr.RAX)] : undefined;
+    const nr = v.gpr(Gpr.RAX);
     if (service) service(vcpu);
     else {
-      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${v.gpr(Gpr.RAX)}`);
+      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${nr}`);
       v.setGprNumber(Gpr.RAX, Status.ENOSYS);
     }
+    vcpu.log.trace('vmc', `vCPU ${vcpu.index}: VMCALL ${serviceName(nr)} from CPL ${v.guestCpl}: ${statusName(Number(BigInt.asIntN(64, v.gpr(Gpr.RAX))))}`);
     v.advanceRip();
   }
 }
