@@ -140,6 +140,8 @@ export interface VmMonitor extends VmView {
   waitForStop(): Promise<StopReason>;
   /** Zero the exit counters of one vCPU, or of every vCPU (kvm_stat's `r`, the STATS_RESET op). */
   resetExitCounts(vcpu?: number): void;
+  /** Whether a debugger (gdb, the TUI's Ctrl-P) holds every vCPU stopped: QEMU's "paused (debug)". */
+  debugStopped(): boolean;
   /** Subscribe to STOP, RESUME and SHUTDOWN; returns the unsubscribe function. */
   onEvent(listener: (event: VmEvent) => void): () => void;
   readonly com1: SerialPortHost;

@@ -463,6 +463,10 @@ export class Vm implements VmMonitor {
     return this.stopped;
   }
 
+  debugStopped(): boolean {
+    return existingDebugger(this)?.state === 'stopped';
+  }
+
   exitCounts(vcpu: number): readonly number[] {
     this.checkVcpu(vcpu);
     return this.shared.exitCounts(vcpu);

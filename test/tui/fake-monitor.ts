@@ -71,6 +71,9 @@ export class FakeMonitor implements VmMonitor {
   pause(): void { this.paused++; this.state = 'paused'; this.emit({ kind: 'stop' }); }
   resume(): void { this.resumed++; this.state = 'running'; this.emit({ kind: 'resume' }); }
   async stop(): Promise<StopReason> { this.powerOff({ kind: 'host-stop' }); return this.stopReason!; }
+  /** Set by a test: a debugger holds the VM. */
+  heldByDebugger = false;
+  debugStopped(): boolean { return this.heldByDebugger; }
   waitForStop(): Promise<StopReason> {
     return this.stopReason ? Promise.resolve(this.stopReason) : new Promise((resolve) => this.stopWaiters.push(resolve));
   }

@@ -80,6 +80,9 @@ describe('the human monitor', () => {
     vm.state = 'paused';
     expect(await monitor.execute('info cpus')).toBe('  CPU #0: running rip=0x0000000000401000 last exit VMCALL\n* CPU #1: running rip=0xffffffff81000000 last exit VMCALL');
     expect(await monitor.execute('info status')).toBe('VM status: paused, up 1.2 s');
+    vm.state = 'running';
+    vm.heldByDebugger = true; // gdb or the TUI's Ctrl-P stopped every vCPU
+    expect(await monitor.execute('info status')).toBe('VM status: paused (debug), up 1.2 s');
   });
 
   it('stops and continues the VM, and shows exits by SDM name and number', async () => {

@@ -57,7 +57,7 @@ function raw(path: string): { send: (line: string) => void; next: () => Promise<
 
 describe('the monitor socket', () => {
   it('greets with the version, capabilities and which VM it is, and takes commands only after qmp_capabilities', async () => {
-    const { path } = await serve();
+    const { vm, path } = await serve();
     expect((statSync(path).mode & 0o777).toString(8)).toBe('600');
     const client = raw(path);
     const greeting = await client.next();
@@ -68,6 +68,9 @@ describe('the monitor socket', () => {
     expect(await client.next()).toEqual({ return: {} });
     client.send('{"execute": "query-status", "id": "two"}');
     expect(await client.next()).toEqual({ return: { running: true, status: 'running', 'uptime-ms': 1234 }, id: 'two' });
+    vm.heldByDebugger = true; // as QEMU's query-status says of a VM gdb stopped
+    client.send('{"execute": "query-status"}');
+    expect(await client.next()).toEqual({ return: { running: false, status: 'debug', 'uptime-ms': 1234 } });
   });
 
   it('answers bad input with an error and keeps the connection', async () => {

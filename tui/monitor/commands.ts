@@ -46,7 +46,10 @@ export const COMMANDS: Readonly<Record<string, MonitorCommandSpec>> = {
   'query-name': { args: {}, help: 'the VM\'s name', run: ({ identity }) => ({ name: identity.name }) },
   'query-status': {
     args: {}, help: 'whether the VM runs',
-    run: ({ vm }) => ({ running: vm.state === 'running', status: RUN_STATES[vm.state], 'uptime-ms': vm.uptimeMs() }),
+    run: ({ vm }) => {
+      const debug = vm.state === 'running' && vm.debugStopped();
+      return { running: vm.state === 'running' && !debug, status: debug ? 'debug' : RUN_STATES[vm.state], 'uptime-ms': vm.uptimeMs() };
+    },
   },
   'query-vm': {
     args: {}, help: 'the VM\'s configuration and identity',

@@ -174,7 +174,7 @@ const COMMANDS: readonly HmpCommand[] = [
 ];
 
 const INFO: readonly InfoCommand[] = [
-  { name: 'status', help: 'whether the VM runs', run: (hmp) => `VM status: ${hmp.vm.state === 'created' ? 'prelaunch' : hmp.vm.state}, up ${(hmp.vm.uptimeMs() / 1000).toFixed(1)} s` },
+  { name: 'status', help: 'whether the VM runs', run: (hmp) => `VM status: ${vmStatus(hmp.vm)}, up ${(hmp.vm.uptimeMs() / 1000).toFixed(1)} s` },
   { name: 'version', help: 'the ymir version', run: () => `ymir-dbg ${VERSION}` },
   { name: 'name', help: 'the VM\'s name', run: (hmp) => hmp.name },
   { name: 'cpus', help: 'every vCPU: state, RIP, last exit', run: (hmp) => hmp.cpus() },
@@ -189,6 +189,12 @@ const INFO: readonly InfoCommand[] = [
   { name: 'ioports', help: 'IO_INSTRUCTION exits by port', run: (hmp) => hmp.available('info ioports', (vm) => formatBreakdown('port', vm.debug.ioPortBreakdown(), 4)) },
   { name: 'msrs', help: 'MSR_READ and MSR_WRITE exits by MSR', run: (hmp) => hmp.available('info msrs', (vm) => formatBreakdown('MSR', vm.debug.msrBreakdown(), 8)) },
 ];
+
+/** As QEMU's `info status` words it: a stop by the debugger is "paused (debug)". */
+function vmStatus(vm: VmMonitor): string {
+  if (vm.state === 'created') return 'prelaunch';
+  return vm.state === 'running' && vm.debugStopped() ? 'paused (debug)' : vm.state;
+}
 
 export class Hmp {
   /** The vCPU `info registers`, `x` and `$reg` use (QEMU's `cpu N`). */

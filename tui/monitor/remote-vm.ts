@@ -9,7 +9,8 @@ import { type MonitorVmIdentity, decodeSnapshot } from './protocol.js';
 
 /** Log records kept for readers between refreshes. */
 const LOG_KEEP = 1024;
-const STATES: Readonly<Record<string, VmState>> = { prelaunch: 'created', running: 'running', paused: 'paused', shutdown: 'stopped' };
+/** query-status's statuses as VM states; 'debug' (a debugger holds it) is a pause to a viewer. */
+const STATES: Readonly<Record<string, VmState>> = { prelaunch: 'created', running: 'running', paused: 'paused', debug: 'paused', shutdown: 'stopped' };
 
 export class RemoteVm implements VmView {
   private status: { state: VmState; uptimeMs: number; at: number } = { state: 'created', uptimeMs: 0, at: 0 };
