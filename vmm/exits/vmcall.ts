@@ -51,13 +51,16 @@ export class VmcallServices {
     // The service number is all of RAX: one with high bits set is unknown, not truncated.
     const known = v.state.r[Gpr.RAX * 2 + 1] === 0 && v.gpr32(Gpr.RAX) < SERVICE_LIMIT;
     const service = known ? this.services[v.gpr32(Gpr.RAX)] : undefined;
-    const nr = v.gpr(Gpr.RAX);
+    // Read and formatted only at --log-level debug: this is the VMCALL path.
+    const traced = vcpu.log.tracing ? v.gpr(Gpr.RAX) : undefined;
     if (service) service(vcpu);
     else {
-      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${nr}`);
+      vcpu.log.write('error', 'vmc', `Unhandled VMCALL: nr=${v.gpr(Gpr.RAX)}`);
       v.setGprNumber(Gpr.RAX, Status.ENOSYS);
     }
-    vcpu.log.trace('vmc', `vCPU ${vcpu.index}: VMCALL ${serviceName(nr)} from CPL ${v.guestCpl}: ${statusName(Number(BigInt.asIntN(64, v.gpr(Gpr.RAX))))}`);
+    if (traced !== undefined) {
+      vcpu.log.trace('vmc', `vCPU ${vcpu.index}: VMCALL ${serviceName(traced)} from CPL ${v.guestCpl}: ${statusName(Number(BigInt.asIntN(64, v.gpr(Gpr.RAX))))}`);
+    }
     v.advanceRip();
   }
 }
